@@ -1,0 +1,1 @@
+"""Models shared by every system folder: partitions, metadata vocabulary, value conversions."""

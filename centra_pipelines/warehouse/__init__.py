@@ -1,0 +1,9 @@
+"""Where data lands: table specifications and the DuckDB warehouse resource.
+
+Nothing here knows which system the rows came from; sources describe their tables with TableSpec.
+"""
+
+from centra_pipelines.warehouse.duckdb_warehouse import DuckDBWarehouse, WriteReport
+from centra_pipelines.warehouse.tables import Column, TableSpec
+
+__all__ = ["Column", "DuckDBWarehouse", "TableSpec", "WriteReport"]

@@ -1,0 +1,323 @@
+"""The embedded DuckDB warehouse.
+
+Every write replaces whole partitions (or the whole table) inside one transaction, so a rerun never
+duplicates rows and a failed run leaves the previous contents in place.
+"""
+
+import json
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pandas as pd
+from pydantic import Field
+
+from centra_pipelines.warehouse.tables import LINEAGE_COLUMNS, TableSpec
+
+logger = logging.getLogger(__name__)
+
+Row = Mapping[str, Any]
+PartitionValues = Mapping[str, Any]
+
+
+class WarehouseWriteError(RuntimeError):
+    """A write was rolled back; the message says which table and why."""
+
+
+@dataclass
+class WriteReport:
+    """What one replace wrote: totals and rows per partition."""
+
+    table: str
+    rows_written: int
+    rows_deleted: int
+    rows_by_partition: dict[tuple, int] = field(default_factory=dict)
+
+
+class DuckDBWarehouse(dg.ConfigurableResource):
+    """A DuckDB file that holds every synced table."""
+
+    path: str = Field(description="Path of the DuckDB database file; created when missing.")
+    batch_rows: int = Field(
+        default=5000, description="Rows buffered before they are inserted; bounds memory use."
+    )
+
+    @contextmanager
+    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Open the database with UTC as the session time zone."""
+        if not read_only:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+
+        connection = duckdb.connect(self.path, read_only=read_only)
+        try:
+            connection.execute("SET TimeZone = 'UTC'")
+            yield connection
+        finally:
+            connection.close()
+
+    def replace(
+        self,
+        table: TableSpec,
+        rows: Iterable[Row],
+        *,
+        run_id: str,
+        partitions: Sequence[PartitionValues] | None = None,
+    ) -> WriteReport:
+        """Replace the given partitions of one table (all of it when None) with `rows`."""
+        reports = self.replace_many(
+            {table: partitions}, ((table, row) for row in rows), run_id=run_id
+        )
+        return reports[table.name]
+
+    def replace_many(
+        self,
+        targets: Mapping[TableSpec, Sequence[PartitionValues] | None],
+        rows: Iterable[tuple[TableSpec, Row]],
+        *,
+        run_id: str,
+    ) -> dict[str, WriteReport]:
+        """Replace partitions of several related tables in one transaction.
+
+        `rows` is one stream of (table, row) pairs, so an order and its lines can be written as
+        they are read, without holding a whole day in memory. Each table's rows are buffered up to
+        `batch_rows` and then inserted. Every row must fall inside its table's target partitions
+        (all of the table when the target is None); a row outside them, or two rows with the same
+        key, rolls every table back.
+        """
+        with self.connect() as connection:
+            connection.execute("BEGIN TRANSACTION")
+            try:
+                reports = self._replace_in_transaction(connection, targets, rows, run_id)
+                connection.execute("COMMIT")
+            except Exception:
+                connection.execute("ROLLBACK")
+                raise
+
+        for report in reports.values():
+            logger.info(
+                "replaced %s: deleted %d rows, wrote %d rows in %d partitions",
+                report.table,
+                report.rows_deleted,
+                report.rows_written,
+                len(report.rows_by_partition),
+            )
+        return reports
+
+    def fetch(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple]:
+        """Run a read-only query and return all rows."""
+        with self.connect(read_only=True) as connection:
+            return connection.execute(sql, list(parameters)).fetchall()
+
+    def fetch_frame(self, sql: str, parameters: Sequence[Any] = ()) -> pd.DataFrame:
+        """Run a read-only query and return a DataFrame."""
+        with self.connect(read_only=True) as connection:
+            return connection.execute(sql, list(parameters)).fetchdf()
+
+    def table_exists(self, table: TableSpec) -> bool:
+        if not Path(self.path).exists():
+            return False
+
+        rows = self.fetch(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = ? AND table_name = ?",
+            [table.schema, table.name],
+        )
+        return rows[0][0] > 0
+
+    def _replace_in_transaction(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        targets: Mapping[TableSpec, Sequence[PartitionValues] | None],
+        rows: Iterable[tuple[TableSpec, Row]],
+        run_id: str,
+    ) -> dict[str, WriteReport]:
+        scopes = {
+            table: _partition_scope(table, partitions) for table, partitions in targets.items()
+        }
+        deleted = {}
+        for table, (scope_sql, scope_parameters) in scopes.items():
+            _create_table(connection, table)
+            deleted[table] = connection.execute(
+                f"DELETE FROM {table.qualified_name} WHERE {scope_sql}", scope_parameters
+            ).fetchone()[0]
+
+        synced_at = datetime.now(UTC)
+        written = _stream_rows(connection, targets, rows, run_id, synced_at, self.batch_rows)
+
+        reports = {}
+        for table, (scope_sql, scope_parameters) in scopes.items():
+            by_partition = _count_partitions(connection, table, scope_sql, scope_parameters)
+            _check_scope(table, written[table], by_partition)
+            _check_unique_key(connection, table, scope_sql, scope_parameters)
+            reports[table.name] = WriteReport(
+                table=table.qualified_name,
+                rows_written=written[table],
+                rows_deleted=deleted[table],
+                rows_by_partition=by_partition,
+            )
+
+        return reports
+
+
+def _stream_rows(
+    connection: duckdb.DuckDBPyConnection,
+    targets: Mapping[TableSpec, Sequence[PartitionValues] | None],
+    rows: Iterable[tuple[TableSpec, Row]],
+    run_id: str,
+    synced_at: datetime,
+    batch_rows: int,
+) -> dict[TableSpec, int]:
+    buffers: dict[TableSpec, list[Row]] = {table: [] for table in targets}
+    written = dict.fromkeys(targets, 0)
+
+    for table, row in rows:
+        if table not in buffers:
+            raise WarehouseWriteError(
+                f"a row for {table.qualified_name} arrived, but that table is not being replaced"
+            )
+        buffers[table].append(row)
+        if len(buffers[table]) >= batch_rows:
+            _insert_batch(connection, table, buffers[table], run_id, synced_at)
+            written[table] += len(buffers[table])
+            buffers[table] = []
+
+    for table, batch in buffers.items():
+        if batch:
+            _insert_batch(connection, table, batch, run_id, synced_at)
+            written[table] += len(batch)
+
+    return written
+
+
+def _create_table(connection: duckdb.DuckDBPyConnection, table: TableSpec) -> None:
+    columns = [f'"{column.name}" {column.type}' for column in table.columns]
+    columns += [f'"{name}" {type_}' for name, type_, _ in LINEAGE_COLUMNS]
+
+    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {table.schema}")
+    connection.execute(f"CREATE TABLE IF NOT EXISTS {table.qualified_name} ({', '.join(columns)})")
+
+
+def _partition_scope(
+    table: TableSpec, partitions: Sequence[PartitionValues] | None
+) -> tuple[str, list[Any]]:
+    """SQL predicate (and its parameters) that selects the rows being replaced."""
+    if partitions is None:
+        return "TRUE", []
+
+    if not table.partition_columns:
+        raise WarehouseWriteError(
+            f"{table.qualified_name} is not partitioned, but partitions were given"
+        )
+
+    clauses, parameters = [], []
+    for partition in partitions:
+        clauses.append(
+            "(" + " AND ".join(f'"{name}" = ?' for name in table.partition_columns) + ")"
+        )
+        parameters.extend(_sql_value(partition[name]) for name in table.partition_columns)
+
+    return (" OR ".join(clauses) or "FALSE"), parameters
+
+
+def _insert_batch(
+    connection: duckdb.DuckDBPyConnection,
+    table: TableSpec,
+    batch: list[Row],
+    run_id: str,
+    synced_at: datetime,
+) -> None:
+    """Insert rows through a text staging frame, casting each column in SQL.
+
+    Values travel as text so that DuckDB, not pandas, decides the type: money stays DECIMAL and
+    timestamps keep their offset instead of passing through float64 or naive datetime64.
+    """
+    names = table.column_names
+    staged = pd.DataFrame(
+        [[_sql_value(row.get(name)) for name in names] for row in batch],
+        columns=names,
+        dtype=object,
+    )
+
+    casts = [f'CAST(staged."{column.name}" AS {column.type})' for column in table.columns]
+    quoted = [f'"{name}"' for name in names] + ['"_run_id"', '"_synced_at"']
+    connection.register("staged", staged)
+    try:
+        connection.execute(
+            f"INSERT INTO {table.qualified_name} ({', '.join(quoted)}) "
+            f"SELECT {', '.join(casts)}, ?, ? FROM staged",
+            [run_id, synced_at],
+        )
+    finally:
+        connection.unregister("staged")
+
+
+def _sql_value(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise WarehouseWriteError(f"naive datetime {value!r}: every timestamp must carry UTC")
+        return value.isoformat()
+    if isinstance(value, date | Decimal | int | float):
+        return str(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _count_partitions(
+    connection: duckdb.DuckDBPyConnection,
+    table: TableSpec,
+    scope_sql: str,
+    scope_parameters: list[Any],
+) -> dict[tuple, int]:
+    if not table.partition_columns:
+        total = connection.execute(f"SELECT count(*) FROM {table.qualified_name}").fetchone()[0]
+        return {(): total}
+
+    columns = ", ".join(f'"{name}"' for name in table.partition_columns)
+    result = connection.execute(
+        f"SELECT {columns}, count(*) FROM {table.qualified_name} "
+        f"WHERE {scope_sql} GROUP BY {columns}",
+        scope_parameters,
+    ).fetchall()
+    return {tuple(row[:-1]): row[-1] for row in result}
+
+
+def _check_scope(table: TableSpec, written: int, by_partition: dict[tuple, int]) -> None:
+    """Every written row must sit inside the partitions being replaced."""
+    landed = sum(by_partition.values())
+    if landed != written:
+        raise WarehouseWriteError(
+            f"{table.qualified_name}: wrote {written} rows but {landed} fall inside the replaced "
+            "partitions; the source returned rows outside the requested window, so nothing was "
+            "committed"
+        )
+
+
+def _check_unique_key(
+    connection: duckdb.DuckDBPyConnection,
+    table: TableSpec,
+    scope_sql: str,
+    scope_parameters: list[Any],
+) -> None:
+    key = ", ".join(f'"{name}"' for name in table.key)
+    duplicates = connection.execute(
+        f"SELECT {key}, count(*) FROM {table.qualified_name} WHERE {scope_sql} "
+        f"GROUP BY {key} HAVING count(*) > 1 LIMIT 5",
+        scope_parameters,
+    ).fetchall()
+    if duplicates:
+        raise WarehouseWriteError(
+            f"{table.qualified_name}: key ({key}) is not unique, for example {duplicates[0][:-1]}; "
+            "nothing was committed"
+        )
