@@ -1,7 +1,7 @@
 """The one vocabulary of materialization metadata, emitted where data is stored.
 
-Every asset reports the same keys, so the Dagster UI can plot them side by side and a dashboard never
-has to know which asset spelled row count which way.
+Every asset reports the same keys, so the Dagster UI can plot them side by side and a dashboard
+never has to know which asset spelled row count which way.
 """
 
 from collections.abc import Mapping, Sequence

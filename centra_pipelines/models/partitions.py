@@ -44,7 +44,7 @@ class MarketDay:
 
 def parse_market_day(partition_key: str) -> MarketDay:
     """Turn a `2026-11-01|3` multi-partition key into a MarketDay."""
-    keys = dg.MultiPartitionKey.from_str(partition_key).keys_by_dimension
+    keys = market_day_partitions.get_partition_key_from_str(partition_key).keys_by_dimension
     return MarketDay(market_id=int(keys["market"]), day=date.fromisoformat(keys["date"]))
 
 

@@ -1,0 +1,1 @@
+"""Software-defined assets for every Centra entity, grouped by domain."""

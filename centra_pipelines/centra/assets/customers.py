@@ -1,0 +1,53 @@
+"""DTC customers with their billing addresses and custom attributes."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import dagster as dg
+
+from centra_pipelines.centra import queries, tables
+from centra_pipelines.centra.assets.sync import (
+    attribute_rows,
+    iter_items,
+    raw_asset_spec,
+    table_result,
+    whole_cost,
+)
+from centra_pipelines.centra.client import CentraClient
+from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec
+
+CUSTOMER_TABLES = [tables.customers, tables.customer_addresses, tables.customer_attribute_values]
+
+
+def customer_rows(centra: CentraClient) -> Iterator[tuple[TableSpec, dict[str, Any]]]:
+    pages = centra.iter_connection(queries.CUSTOMERS, connection_path="customerConnection")
+    for customer in iter_items(pages):
+        yield tables.customers.spec, tables.customers.row(customer)
+
+        if customer.get("billingAddress"):
+            row = tables.customer_addresses.row(
+                customer["billingAddress"], customer_id=customer["id"], address_type="billing"
+            )
+            yield tables.customer_addresses.spec, row
+
+        for row in attribute_rows(
+            tables.customer_attribute_values, "Customer", customer["id"], customer
+        ):
+            yield tables.customer_attribute_values.spec, row
+
+
+@dg.multi_asset(
+    name="centra_customers",
+    specs=[raw_asset_spec(table, group="centra_customers") for table in CUSTOMER_TABLES],
+    description="Customers, their addresses and custom attributes, replaced together.",
+)
+def centra_customers(
+    context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
+) -> Iterator[dg.MaterializeResult]:
+    with centra.measure() as cost:
+        targets = {table.spec: None for table in CUSTOMER_TABLES}
+        reports = warehouse.replace_many(targets, customer_rows(centra), run_id=context.run.run_id)
+
+    for table in CUSTOMER_TABLES:
+        share = whole_cost(cost) if table is tables.customers else None
+        yield table_result(table, reports[table.name], warehouse, cost=share)

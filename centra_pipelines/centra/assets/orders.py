@@ -1,0 +1,200 @@
+"""Orders and what hangs off them, partitioned by market and UTC day.
+
+A run over many partitions (a single-run backfill) asks Centra once per day for every market in the
+run, instead of once per partition, and writes each day in one transaction across all order tables.
+"""
+
+from collections.abc import Iterator, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+import dagster as dg
+
+from centra_pipelines.centra import queries, tables
+from centra_pipelines.centra.assets.sync import (
+    attribute_rows,
+    iter_items,
+    materialization,
+    raw_asset_spec,
+    split_cost,
+)
+from centra_pipelines.centra.client import CentraClient
+from centra_pipelines.centra.fields import RawTable, pluck
+from centra_pipelines.models.partitions import MarketDay, market_day_partitions, market_days_by_day
+from centra_pipelines.models.values import to_utc
+from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec
+
+GROUP = "centra_orders"
+
+ORDER_TABLES = [
+    tables.orders,
+    tables.order_lines,
+    tables.order_discounts,
+    tables.payments,
+    tables.shipments,
+    tables.shipment_lines,
+    tables.order_attribute_values,
+]
+RETURN_TABLES = [tables.returns, tables.return_lines]
+
+Tagged = tuple[TableSpec, dict[str, Any]]
+
+
+def partition_of(market_id: int, timestamp: str, *, field: str) -> dict[str, Any]:
+    """Partition columns of a document, taken from the document itself.
+
+    Deriving them from the record, not from the partition being synced, means a record that Centra
+    returned outside the requested window fails the write instead of landing in the wrong place.
+    """
+    return {"market_id": market_id, "partition_date": to_utc(timestamp, field=field).date()}
+
+
+def order_rows(order: Mapping[str, Any]) -> Iterator[Tagged]:
+    """Rows of every order table that one order record feeds."""
+    where = partition_of(pluck(order, "market.id"), order["orderDate"], field="orderDate")
+    number = order["number"]
+    currency = pluck(order, "grandTotal.currency.code")
+    yield tables.orders.spec, tables.orders.row(order, **where)
+
+    for line in order.get("lines") or []:
+        row = tables.order_lines.row(line, order_number=number, currency=currency, **where)
+        yield tables.order_lines.spec, row
+
+    for index, discount in enumerate(order.get("discountsApplied") or []):
+        row = tables.order_discounts.row(
+            discount, order_number=number, discount_index=index, currency=currency, **where
+        )
+        yield tables.order_discounts.spec, row
+
+    for payment in order.get("paymentHistory") or []:
+        yield tables.payments.spec, tables.payments.row(payment, order_number=number, **where)
+
+    for shipment in order.get("shipments") or []:
+        yield from shipment_rows(shipment, number, currency, where)
+
+    for row in attribute_rows(tables.order_attribute_values, "Order", order["id"], order, **where):
+        yield tables.order_attribute_values.spec, row
+
+
+def shipment_rows(
+    shipment: Mapping[str, Any], order_number: int, currency: str, where: dict[str, Any]
+) -> Iterator[Tagged]:
+    row = tables.shipments.row(shipment, order_number=order_number, currency=currency, **where)
+    yield tables.shipments.spec, row
+
+    for line in shipment.get("lines") or []:
+        row = tables.shipment_lines.row(
+            line, shipment_id=shipment["id"], order_number=order_number, **where
+        )
+        yield tables.shipment_lines.spec, row
+
+
+def return_rows(centra_return: Mapping[str, Any]) -> Iterator[Tagged]:
+    market_id = pluck(centra_return, "order.market.id")
+    where = partition_of(market_id, centra_return["createdAt"], field="createdAt")
+    yield tables.returns.spec, tables.returns.row(centra_return, **where)
+
+    for line in centra_return.get("lines") or []:
+        row = tables.return_lines.row(line, return_id=centra_return["id"], **where)
+        yield tables.return_lines.spec, row
+
+
+def day_variables(day: date) -> dict[str, str]:
+    """Inclusive bounds of a UTC day, as Centra's DateRange filters expect them."""
+    start = MarketDay(market_id=0, day=day).window_start
+    end = start + timedelta(days=1) - timedelta(seconds=1)
+    return {"from": start.isoformat(), "to": end.isoformat()}
+
+
+def fetch_orders(centra: CentraClient, day: date, market_ids: list[int]) -> Iterator[Tagged]:
+    variables = {"marketIds": market_ids, **day_variables(day)}
+    pages = centra.iter_connection(
+        queries.ORDERS, connection_path="orderConnection", variables=variables
+    )
+    for order in iter_items(pages):
+        yield from order_rows(order)
+
+
+def fetch_returns(centra: CentraClient, day: date, market_ids: list[int]) -> Iterator[Tagged]:
+    # Centra's return filter has no market field, so a day is read once and split by market.
+    pages = centra.iter_pages(queries.RETURNS, items_path="returns", variables=day_variables(day))
+    for centra_return in iter_items(pages):
+        if pluck(centra_return, "order.market.id") in market_ids:
+            yield from return_rows(centra_return)
+
+
+def sync_days(
+    context: dg.AssetExecutionContext,
+    centra: CentraClient,
+    warehouse: DuckDBWarehouse,
+    table_group: list[RawTable],
+    fetch,
+) -> Iterator[dg.AssetMaterialization]:
+    """Replace every partition of the run, one day (all its markets) per Centra query."""
+    for day, market_days in market_days_by_day(context.partition_keys).items():
+        market_ids = [market_day.market_id for market_day in market_days]
+        partitions = [{"market_id": m, "partition_date": day} for m in market_ids]
+
+        with centra.measure() as cost:
+            targets = {table.spec: partitions for table in table_group}
+            rows = fetch(centra, day, market_ids)
+            reports = warehouse.replace_many(targets, rows, run_id=context.run.run_id)
+
+        context.log.info(
+            "%s: %d %s across %d markets",
+            day.isoformat(),
+            reports[table_group[0].name].rows_written,
+            table_group[0].name,
+            len(market_ids),
+        )
+        yield from _day_materializations(table_group, reports, warehouse, market_days, cost)
+
+
+def _day_materializations(table_group, reports, warehouse, market_days, cost):
+    shares = split_cost(cost, len(market_days))
+    for market_day, share in zip(market_days, shares, strict=True):
+        partition = {"market_id": market_day.market_id, "partition_date": market_day.day}
+        for table in table_group:
+            yield materialization(
+                table,
+                reports[table.name],
+                warehouse,
+                partition_key=market_day.key,
+                partition_values=partition,
+                # The API cost is carried by the first table of the group so it is counted once.
+                cost=share if table is table_group[0] else None,
+                window=(market_day.window_start, market_day.window_end),
+            )
+
+
+def _specs(table_group: list[RawTable]) -> list[dg.AssetSpec]:
+    head, *rest = table_group
+    specs = [raw_asset_spec(head, group=GROUP, deps=[tables.markets], skippable=True)]
+    specs += [raw_asset_spec(table, group=GROUP, deps=[head], skippable=True) for table in rest]
+    return specs
+
+
+@dg.multi_asset(
+    name="centra_orders",
+    specs=_specs(ORDER_TABLES),
+    partitions_def=market_day_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    description="DTC orders with lines, discounts, payments, shipments and custom attributes.",
+)
+def centra_orders(
+    context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
+) -> Iterator[dg.AssetMaterialization]:
+    yield from sync_days(context, centra, warehouse, ORDER_TABLES, fetch_orders)
+
+
+@dg.multi_asset(
+    name="centra_returns",
+    specs=_specs(RETURN_TABLES),
+    partitions_def=market_day_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    description="Returns and return lines, by the order's market and the return's UTC day.",
+)
+def centra_returns(
+    context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
+) -> Iterator[dg.AssetMaterialization]:
+    yield from sync_days(context, centra, warehouse, RETURN_TABLES, fetch_returns)

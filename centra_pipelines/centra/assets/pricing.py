@@ -1,0 +1,103 @@
+"""Prices per market: every display price in the pricelists that serve the market's countries."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import dagster as dg
+
+from centra_pipelines.centra import queries, tables
+from centra_pipelines.centra.assets.sync import (
+    iter_items,
+    materialization,
+    raw_asset_spec,
+    split_cost,
+)
+from centra_pipelines.centra.client import CentraClient
+from centra_pipelines.models.partitions import market_partitions
+from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec
+
+
+def market_pricelists(warehouse: DuckDBWarehouse) -> dict[int, set[int]]:
+    """Pricelist ids serving each market, from the countries both are assigned to."""
+    for upstream in (tables.markets, tables.pricelists):
+        if not warehouse.table_exists(upstream.spec):
+            raise dg.Failure(
+                f"centra/prices needs centra/{upstream.name}, which has never been materialized; "
+                f"materialize centra/{upstream.name} first"
+            )
+
+    markets = warehouse.fetch(f"SELECT id, country_codes FROM {tables.markets.spec.qualified_name}")
+    pricelists = warehouse.fetch(
+        f"SELECT id, country_codes FROM {tables.pricelists.spec.qualified_name}"
+    )
+    pricelist_countries = {pricelist_id: set(json.loads(c)) for pricelist_id, c in pricelists}
+
+    return {
+        market_id: {
+            pricelist_id
+            for pricelist_id, countries in pricelist_countries.items()
+            if countries & set(json.loads(market_countries))
+        }
+        for market_id, market_countries in markets
+    }
+
+
+def price_rows(
+    centra: CentraClient, market_id: int, pricelist_ids: set[int]
+) -> Iterator[tuple[TableSpec, dict[str, Any]]]:
+    displays = centra.iter_pages(
+        queries.MARKET_PRICES, items_path="displays", variables={"marketId": market_id}
+    )
+    for display in iter_items(displays):
+        for price in display.get("prices") or []:
+            if (price.get("pricelist") or {}).get("id") not in pricelist_ids:
+                continue
+            row = tables.prices.row(
+                price,
+                market_id=market_id,
+                display_id=display["id"],
+                product_id=(display.get("product") or {}).get("id"),
+            )
+            yield tables.prices.spec, row
+
+
+@dg.multi_asset(
+    name="centra_prices",
+    specs=[
+        raw_asset_spec(
+            tables.prices,
+            group="centra_pricing",
+            deps=[tables.markets, tables.pricelists],
+            skippable=True,
+        )
+    ],
+    partitions_def=market_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
+def centra_prices(
+    context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
+) -> Iterator[dg.AssetMaterialization]:
+    pricelists_by_market = market_pricelists(warehouse)
+
+    for market_key in context.partition_keys:
+        market_id = int(market_key)
+        pricelist_ids = pricelists_by_market.get(market_id, set())
+        if not pricelist_ids:
+            context.log.warning("market %s has no pricelist for its countries", market_id)
+
+        with centra.measure() as cost:
+            rows = price_rows(centra, market_id, pricelist_ids)
+            partition = {"market_id": market_id}
+            reports = warehouse.replace_many(
+                {tables.prices.spec: [partition]}, rows, run_id=context.run.run_id
+            )
+
+        yield materialization(
+            tables.prices,
+            reports[tables.prices.name],
+            warehouse,
+            partition_key=market_key,
+            partition_values=partition,
+            cost=split_cost(cost, 1)[0],
+        )

@@ -1,0 +1,188 @@
+"""Building blocks shared by the Centra assets: specs, cost sharing and materialization events."""
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import dagster as dg
+
+from centra_pipelines.centra.client import ApiUsage
+from centra_pipelines.centra.fields import RawTable
+from centra_pipelines.models import metadata
+from centra_pipelines.settings import CENTRA_KEY_PREFIX, OWNERS, PREVIEW_ROWS
+from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec, WriteReport
+
+KINDS = {"centra", "duckdb"}
+
+
+def asset_key(table: RawTable) -> dg.AssetKey:
+    return dg.AssetKey([CENTRA_KEY_PREFIX, table.name])
+
+
+def raw_asset_spec(
+    table: RawTable,
+    *,
+    group: str,
+    deps: Sequence[RawTable] = (),
+    skippable: bool = False,
+) -> dg.AssetSpec:
+    """The spec of an asset that mirrors one raw Centra table."""
+    return dg.AssetSpec(
+        key=asset_key(table),
+        description=table.spec.description,
+        group_name=group,
+        kinds=KINDS,
+        owners=OWNERS,
+        deps=[asset_key(dep) for dep in deps],
+        metadata=metadata.table_definition_metadata(table.spec),
+        skippable=skippable,
+    )
+
+
+@dataclass(frozen=True)
+class CostShare:
+    """The API cost attributed to one partition of a batch."""
+
+    requests: int
+    complexity: int
+    throttled: int
+    retries: int
+    wait_seconds: float
+
+    def as_metadata(self) -> dict[str, Any]:
+        return metadata.api_metadata(
+            requests=self.requests,
+            complexity=self.complexity,
+            throttled=self.throttled,
+            retries=self.retries,
+            wait_seconds=self.wait_seconds,
+        )
+
+
+def split_cost(usage: ApiUsage, parts: int) -> list[CostShare]:
+    """Split a batch's API cost over the partitions it served so that the shares add up exactly.
+
+    One Centra query serves every market of a day in a range run; giving each partition the whole
+    cost would overstate it N times on the asset's history charts.
+    """
+    counts = [
+        _split_int(value, parts)
+        for value in (usage.requests, usage.complexity, usage.throttled, usage.retries)
+    ]
+    wait = usage.waited_seconds / parts
+    return [
+        CostShare(counts[0][i], counts[1][i], counts[2][i], counts[3][i], wait)
+        for i in range(parts)
+    ]
+
+
+def _split_int(value: int, parts: int) -> list[int]:
+    share, remainder = divmod(value, parts)
+    return [share + (1 if index < remainder else 0) for index in range(parts)]
+
+
+def preview(
+    warehouse: DuckDBWarehouse, table: TableSpec, partition: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Markdown preview of a few stored rows of the table (or of one partition of it)."""
+    columns = list(table.preview_columns)
+    where, parameters = "TRUE", []
+    if partition:
+        where = " AND ".join(f'"{name}" = ?' for name in partition)
+        parameters = [str(value) for value in partition.values()]
+
+    quoted = ", ".join(f'"{name}"' for name in columns)
+    rows = warehouse.fetch(
+        f"SELECT {quoted} FROM {table.qualified_name} WHERE {where} "
+        f"ORDER BY {quoted} LIMIT {PREVIEW_ROWS}",
+        parameters,
+    )
+    return metadata.preview_metadata(columns, rows)
+
+
+def materialization(
+    table: RawTable,
+    report: WriteReport,
+    warehouse: DuckDBWarehouse,
+    *,
+    partition_key: str,
+    partition_values: Mapping[str, Any],
+    cost: CostShare | None = None,
+    window: tuple[datetime, datetime] | None = None,
+) -> dg.AssetMaterialization:
+    """The event for one partition of a table, for runs that cover several partitions."""
+    rows = report.rows_by_partition.get(tuple(partition_values.values()), 0)
+    parts = [
+        metadata.write_metadata(rows=rows, rows_replaced=report.rows_deleted),
+        preview(warehouse, table.spec, partition_values),
+    ]
+    if cost is not None:
+        parts.append(cost.as_metadata())
+    if window is not None:
+        parts.append(metadata.window_metadata(*window))
+
+    return dg.AssetMaterialization(
+        asset_key=asset_key(table), partition=partition_key, metadata=metadata.merge(*parts)
+    )
+
+
+def table_result(
+    table: RawTable,
+    report: WriteReport,
+    warehouse: DuckDBWarehouse,
+    *,
+    cost: CostShare | None = None,
+) -> dg.MaterializeResult:
+    """The result of replacing a whole, unpartitioned table."""
+    parts = [
+        metadata.write_metadata(rows=report.rows_written, rows_replaced=report.rows_deleted),
+        preview(warehouse, table.spec),
+    ]
+    if cost is not None:
+        parts.append(cost.as_metadata())
+
+    return dg.MaterializeResult(asset_key=asset_key(table), metadata=metadata.merge(*parts))
+
+
+def whole_cost(usage: ApiUsage) -> CostShare:
+    return split_cost(usage, 1)[0]
+
+
+def iter_items(pages: Iterable[list[dict]]) -> Iterator[dict]:
+    for page in pages:
+        yield from page
+
+
+def attribute_rows(
+    table: RawTable, object_type: str, object_id: Any, record: Mapping[str, Any], **context: Any
+) -> Iterator[dict[str, Any]]:
+    """One row per custom attribute element set on an object, kept exactly as Centra sent it."""
+    for attribute in record.get("attributes") or []:
+        for element in attribute.get("elements") or []:
+            yield table.row(
+                {"type": attribute.get("type"), "element": element},
+                object_type=object_type,
+                object_id=str(object_id),
+                **context,
+            )
+
+
+def translation_rows(
+    table: RawTable, object_type: str, object_id: Any, record: Mapping[str, Any]
+) -> Iterator[dict[str, Any]]:
+    """One row per translated field and language of an object."""
+    for translation in record.get("translations") or []:
+        language = (translation.get("language") or {}).get("code")
+        for translated in translation.get("fields") or []:
+            yield table.row(
+                translated, object_type=object_type, object_id=object_id, language_code=language
+            )
+
+
+def ids(records: Iterable[Mapping[str, Any]] | None) -> list[Any]:
+    return [record["id"] for record in records or []]
+
+
+def codes(records: Iterable[Mapping[str, Any]] | None) -> list[Any]:
+    return [record["code"] for record in records or []]

@@ -1,0 +1,105 @@
+"""Mapping from Centra's nested GraphQL records to flat warehouse rows.
+
+A raw table is declared once as a list of RawField: the column, its warehouse type, where the value
+sits in Centra's record, and what it means. The TableSpec for the warehouse and the row builder are
+both derived from that one declaration, so a column can never be typed in one place and filled
+from a different field in another.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from centra_pipelines.models.values import to_decimal, to_utc
+from centra_pipelines.settings import CENTRA_RAW_SCHEMA
+from centra_pipelines.warehouse import Column, TableSpec
+
+MONEY = "DECIMAL(18,4)"
+RATE = "DECIMAL(18,8)"
+
+Record = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RawField:
+    """One warehouse column filled from a dotted path in a Centra record (None for context)."""
+
+    column: str
+    type: str
+    path: str | None
+    description: str
+
+
+def field(column: str, type_: str, path: str | None, description: str) -> RawField:
+    return RawField(column=column, type=type_, path=path, description=description)
+
+
+def pluck(record: Record | None, path: str) -> Any:
+    """Follow a dotted path (`market.id`) through nested dicts; None when any step is missing."""
+    value: Any = record
+    for step in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(step)
+
+    return value
+
+
+def convert(value: Any, type_: str, *, column: str) -> Any:
+    """Convert a wire value to the Python type the warehouse column expects."""
+    if value is None:
+        return None
+    if type_.startswith("DECIMAL"):
+        return to_decimal(value, field=column)
+    if type_ == "TIMESTAMPTZ":
+        return to_utc(value, field=column)
+    return value
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A raw Centra table: its warehouse spec plus how to build a row from a record."""
+
+    spec: TableSpec
+    fields: tuple[RawField, ...]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def row(self, record: Record, **context: Any) -> dict[str, Any]:
+        """Build one row. Fields without a path take their value from `context` by column name."""
+        row = {}
+        for raw_field in self.fields:
+            if raw_field.path is None:
+                value = context.get(raw_field.column)
+            else:
+                value = pluck(record, raw_field.path)
+            row[raw_field.column] = convert(value, raw_field.type, column=raw_field.column)
+
+        return row
+
+
+def raw_table(
+    name: str,
+    description: str,
+    fields: list[RawField],
+    *,
+    key: tuple[str, ...],
+    partition_columns: tuple[str, ...] = (),
+    preview_columns: tuple[str, ...] = (),
+) -> RawTable:
+    columns = tuple(Column(f.column, f.type, f.description) for f in fields)
+    spec = TableSpec(
+        schema=CENTRA_RAW_SCHEMA,
+        name=name,
+        description=description,
+        columns=columns,
+        key=key,
+        partition_columns=partition_columns,
+        preview_columns=preview_columns or key,
+    )
+    return RawTable(spec=spec, fields=tuple(fields))
+
+
+RowBuilder = Callable[[Record], list[dict[str, Any]]]

@@ -1,0 +1,117 @@
+"""A full sync of every Centra asset over a window of days, in this process.
+
+This is the main job: reference data and catalogue first (the markets asset registers the market
+partitions), then prices for every market, then orders and returns for every market x day of the
+window. Each phase is one Dagster run whose steps execute in-process, and the partitioned phases are
+single-run backfills over a partition range, so nothing pays a process start per step or partition.
+"""
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import dagster as dg
+
+from centra_pipelines.models import metadata
+from centra_pipelines.models.partitions import market_day_partitions, market_partitions
+
+logger = logging.getLogger(__name__)
+
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+class FullSyncError(RuntimeError):
+    """A phase of the full sync failed; the message names the run to inspect."""
+
+
+@dataclass
+class FullSyncResult:
+    run_ids: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    api_requests: int = 0
+    api_complexity: int = 0
+    api_throttled: int = 0
+    api_retries: int = 0
+
+
+def run_full_sync(
+    defs: dg.Definitions, instance: dg.DagsterInstance, *, start: date, days: int
+) -> FullSyncResult:
+    """Materialize every asset, and every partition of the `days` starting at `start`."""
+    result = FullSyncResult()
+    began = time.monotonic()
+
+    _run(defs, instance, "centra_reference_sync", {}, result)
+
+    market_keys = instance.get_dynamic_partitions(market_partitions.name)
+    if not market_keys:
+        raise FullSyncError("Centra returned no markets, so there is no partition to sync")
+    _run(defs, instance, "centra_prices_sync", _range_tags(market_keys), result)
+
+    window_keys = window_partition_keys(instance, start=start, days=days)
+    _run(defs, instance, "centra_orders_sync", _range_tags(window_keys), result)
+
+    result.seconds = time.monotonic() - began
+    return result
+
+
+def window_partition_keys(instance: dg.DagsterInstance, *, start: date, days: int) -> list[str]:
+    """Every market x day key of the window, in Dagster's partition order."""
+    wanted_days = {(start + timedelta(days=offset)).isoformat() for offset in range(days)}
+    keys = market_day_partitions.get_partition_keys(dynamic_partitions_store=instance)
+    window = [key for key in keys if key.split("|")[0] in wanted_days]
+    if not window:
+        raise FullSyncError(
+            f"no partitions between {start} and {days} days later; the window must start on or "
+            "after ORDER_HISTORY_START and end before today"
+        )
+
+    first, last = keys.index(window[0]), keys.index(window[-1])
+    if keys[first : last + 1] != window:
+        raise FullSyncError("the window's partition keys are not contiguous in partition order")
+    return window
+
+
+def _range_tags(keys: list[str]) -> dict[str, str]:
+    return {RANGE_START_TAG: keys[0], RANGE_END_TAG: keys[-1]}
+
+
+def _run(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    job_name: str,
+    tags: dict[str, str],
+    result: FullSyncResult,
+) -> None:
+    logger.info("starting %s", job_name)
+    job = defs.resolve_job_def(job_name)
+    outcome = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+    result.run_ids.append(outcome.run_id)
+
+    if not outcome.success:
+        raise FullSyncError(
+            f"{job_name} failed in run {outcome.run_id}; open the run in the Dagster UI or read "
+            "its event log for the failing step"
+        )
+
+    _add_api_cost(instance, outcome.run_id, result)
+
+
+def _add_api_cost(instance: dg.DagsterInstance, run_id: str, result: FullSyncResult) -> None:
+    """Add up the API cost the run's materializations reported (each batch is counted once)."""
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+    ).records
+    for record in records:
+        values = record.event_log_entry.asset_materialization.metadata
+        result.api_requests += _int(values, metadata.API_REQUESTS)
+        result.api_complexity += _int(values, metadata.API_COMPLEXITY)
+        result.api_throttled += _int(values, metadata.API_THROTTLED)
+        result.api_retries += _int(values, metadata.API_RETRIES)
+
+
+def _int(values: dict, key: str) -> int:
+    value = values.get(key)
+    return int(value.value) if value is not None else 0

@@ -1,0 +1,20 @@
+"""The one Definitions object Dagster loads: every system's definitions merged."""
+
+import dagster as dg
+
+from centra_pipelines.centra import definitions as centra
+from centra_pipelines.centra.client import CentraClient
+from centra_pipelines.warehouse import definitions as warehouse
+
+shared = dg.Definitions(
+    resources={
+        "centra": CentraClient(
+            api_url=dg.EnvVar("CENTRA_API_URL"), api_token=dg.EnvVar("CENTRA_API_TOKEN")
+        ),
+    },
+    # Steps of one run execute in the run's own process: the work is bound by Centra's rate
+    # limits, not by CPU, and a process per step would cost seconds each.
+    executor=dg.in_process_executor,
+)
+
+defs = dg.Definitions.merge(centra.defs, warehouse.defs, shared)
