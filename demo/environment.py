@@ -1,0 +1,40 @@
+"""Paths and settings shared by the demo commands."""
+
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+DEMO_DIR = REPOSITORY / ".demo"
+DAGSTER_HOME = DEMO_DIR / "dagster_home"
+WAREHOUSE_PATH = DEMO_DIR / "warehouse.duckdb"
+
+SANDBOX_TOKEN = "sandbox-demo-token"
+SANDBOX_PORT = 8090
+
+
+@dataclass(frozen=True)
+class DemoData:
+    """What the sandbox generates for the demo: deterministic, small enough for minutes."""
+
+    seed: int = 42
+    orders: int = 1500
+    window_start: date = date(2026, 11, 1)
+    window_days: int = 14
+
+
+def prepare_dagster_home() -> Path:
+    """A Dagster home under .demo using the repository's dagster.yaml."""
+    DAGSTER_HOME.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REPOSITORY / "dagster.yaml", DAGSTER_HOME / "dagster.yaml")
+    return DAGSTER_HOME
+
+
+def export_environment(*, api_url: str, token: str) -> None:
+    """The variables the Definitions' EnvVars read when a run starts."""
+    os.environ["DAGSTER_HOME"] = str(DAGSTER_HOME)
+    os.environ["CENTRA_API_URL"] = api_url
+    os.environ["CENTRA_API_TOKEN"] = token
+    os.environ["CENTRA_WAREHOUSE_PATH"] = str(WAREHOUSE_PATH)

@@ -1,0 +1,96 @@
+"""Compare the warehouse with the sandbox's own ground truth after a full sync."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from centra_pipelines.warehouse import DuckDBWarehouse
+
+# Sandbox entity counts and the warehouse tables that must hold exactly that many rows.
+TABLES_BY_ENTITY = {
+    "stores": ["stores"],
+    "markets": ["markets"],
+    "countries": ["countries"],
+    "currencies": ["currencies"],
+    "languages": ["languages"],
+    "pricelists": ["pricelists"],
+    "prices": ["prices"],
+    "warehouses": ["warehouses"],
+    "stock": ["stock"],
+    "products": ["products"],
+    "product_variants": ["product_variants"],
+    "product_sizes": ["product_sizes"],
+    "size_charts": ["size_charts"],
+    "categories": ["categories"],
+    "brands": ["brands"],
+    "collections": ["collections"],
+    "displays": ["displays"],
+    "product_media": ["product_media"],
+    "bundles": ["bundles"],
+    "mapped_attributes": ["mapped_attributes"],
+    "attribute_values": [
+        "catalog_attribute_values",
+        "customer_attribute_values",
+        "order_attribute_values",
+    ],
+    "translations": ["translations"],
+    "customers": ["customers"],
+    "customer_addresses": ["customer_addresses"],
+    "orders": ["orders"],
+    "order_lines": ["order_lines"],
+    "order_discounts": ["order_discounts"],
+    "payments": ["payments"],
+    "shipments": ["shipments"],
+    "shipment_lines": ["shipment_lines"],
+    "returns": ["returns"],
+    "return_lines": ["return_lines"],
+}
+
+
+@dataclass
+class Comparison:
+    name: str
+    expected: object
+    actual: object
+
+    @property
+    def matches(self) -> bool:
+        return self.expected == self.actual
+
+
+def compare_counts(warehouse: DuckDBWarehouse, sandbox_counts: dict[str, int]) -> list[Comparison]:
+    comparisons = []
+    for entity, table_names in TABLES_BY_ENTITY.items():
+        actual = sum(
+            warehouse.fetch(f"SELECT count(*) FROM centra_raw.{name}")[0][0] for name in table_names
+        )
+        comparisons.append(Comparison(entity, sandbox_counts.get(entity), actual))
+
+    return comparisons
+
+
+def compare_order_totals(
+    warehouse: DuckDBWarehouse, sandbox_totals: list[dict]
+) -> list[Comparison]:
+    stored = {
+        (market_id, currency): (orders, total)
+        for market_id, currency, orders, total in warehouse.fetch(
+            "SELECT market_id, currency, count(*), sum(grand_total) "
+            "FROM centra_raw.orders GROUP BY market_id, currency"
+        )
+    }
+    comparisons = []
+    for expected in sandbox_totals:
+        key = (expected["market_id"], expected["currency"])
+        orders, total = stored.pop(key, (0, Decimal(0)))
+        comparisons.append(
+            Comparison(
+                f"market {key[0]} {key[1]}",
+                (expected["orders"], Decimal(expected["grand_total"])),
+                (orders, total),
+            )
+        )
+
+    for key, (orders, total) in stored.items():
+        comparisons.append(Comparison(f"market {key[0]} {key[1]}", None, (orders, total)))
+
+    return comparisons
