@@ -1,0 +1,21 @@
+"""Centra sandbox: a local HTTP server speaking Centra's GraphQL Integration API.
+
+It is an independent reading of the API digest (`centra-api.md`) and shares no code with the
+product's Centra client; tests meet the two only over HTTP.
+"""
+
+from centra_sandbox.config import PLANS, SandboxConfig
+from centra_sandbox.errors import SandboxConfigError, SandboxError, StoreError
+from centra_sandbox.sandbox import Sandbox, start_sandbox
+from centra_sandbox.server.faults import Fault
+
+__all__ = [
+    "PLANS",
+    "Fault",
+    "Sandbox",
+    "SandboxConfig",
+    "SandboxConfigError",
+    "SandboxError",
+    "StoreError",
+    "start_sandbox",
+]

@@ -1,0 +1,61 @@
+"""`centra-sandbox` command: serve a generated sandbox until SIGINT or SIGTERM."""
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from datetime import date
+
+from centra_sandbox.config import PLANS, RETRY_AFTER_FORMATS, SandboxConfig
+from centra_sandbox.errors import SandboxConfigError
+from centra_sandbox.sandbox import start_sandbox
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="centra-sandbox", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8090, help="0 picks a free port")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--orders", type=int, default=1500)
+    parser.add_argument("--window-start", type=date.fromisoformat, default=date(2026, 11, 1))
+    parser.add_argument("--window-days", type=int, default=14)
+    parser.add_argument("--plan", choices=sorted(PLANS), default="growth")
+    parser.add_argument("--retry-after-format", choices=RETRY_AFTER_FORMATS, default="seconds")
+    parser.add_argument("--token", default="sandbox-token")
+    parser.add_argument("--database", default=None, help="SQLite file instead of memory")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        config = SandboxConfig(
+            seed=args.seed,
+            orders=args.orders,
+            window_start=args.window_start,
+            window_days=args.window_days,
+            plan=args.plan,
+            retry_after_format=args.retry_after_format,
+            token=args.token,
+            host=args.host,
+            port=args.port,
+            database_path=args.database,
+        )
+    except SandboxConfigError as error:
+        print(f"centra-sandbox: {error}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with start_sandbox(config) as sandbox:
+        # The command's whole purpose is to tell the operator where to connect.
+        print(f"Centra sandbox: {sandbox.url}", flush=True)
+        print(f"Token: {sandbox.token}", flush=True)
+        stop.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

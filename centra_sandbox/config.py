@@ -1,0 +1,115 @@
+"""Configuration of one sandbox instance: data scale, plan, tokens, Retry-After form."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from centra_sandbox.errors import SandboxConfigError
+from centra_sandbox.graphql.permissions import ALL_PERMISSIONS
+
+RETRY_AFTER_FORMATS = ("seconds", "http-date", "epoch")
+BUCKET_TYPES = ("REQUEST_COUNT", "QUERY_COMPLEXITY", "MUTATION_COUNT")
+INTERVALS = {"TEN_SECONDS": 10, "ONE_HOUR": 3600}
+
+# Quotas per (type, interval); digest §2.2. `standard` and `fresh_instance` are the older figures.
+PLANS: dict[str, dict[str, dict[str, int]]] = {
+    "growth": {
+        "REQUEST_COUNT": {"TEN_SECONDS": 60, "ONE_HOUR": 5_000},
+        "MUTATION_COUNT": {"TEN_SECONDS": 20, "ONE_HOUR": 1_800},
+        "QUERY_COMPLEXITY": {"TEN_SECONDS": 250_000, "ONE_HOUR": 30_000_000},
+    },
+    "enhanced": {
+        "REQUEST_COUNT": {"TEN_SECONDS": 150, "ONE_HOUR": 20_000},
+        "MUTATION_COUNT": {"TEN_SECONDS": 50, "ONE_HOUR": 4_500},
+        "QUERY_COMPLEXITY": {"TEN_SECONDS": 900_000, "ONE_HOUR": 90_000_000},
+    },
+    "high_volume": {
+        "REQUEST_COUNT": {"TEN_SECONDS": 450, "ONE_HOUR": 40_000},
+        "MUTATION_COUNT": {"TEN_SECONDS": 150, "ONE_HOUR": 7_000},
+        "QUERY_COMPLEXITY": {"TEN_SECONDS": 1_800_000, "ONE_HOUR": 180_000_000},
+    },
+    "enterprise": {
+        "REQUEST_COUNT": {"TEN_SECONDS": 1_500, "ONE_HOUR": 85_000},
+        "MUTATION_COUNT": {"TEN_SECONDS": 500, "ONE_HOUR": 25_000},
+        "QUERY_COMPLEXITY": {"TEN_SECONDS": 4_000_000, "ONE_HOUR": 400_000_000},
+    },
+    "standard": {
+        "REQUEST_COUNT": {"TEN_SECONDS": 40, "ONE_HOUR": 3_600},
+        "MUTATION_COUNT": {"TEN_SECONDS": 20, "ONE_HOUR": 1_800},
+        "QUERY_COMPLEXITY": {"TEN_SECONDS": 150_000, "ONE_HOUR": 20_000_000},
+    },
+    "fresh_instance": {
+        "REQUEST_COUNT": {"TEN_SECONDS": 20, "ONE_HOUR": 10_000},
+        "MUTATION_COUNT": {"TEN_SECONDS": 100, "ONE_HOUR": 1_000},
+        "QUERY_COMPLEXITY": {"TEN_SECONDS": 150_000, "ONE_HOUR": 20_000_000},
+    },
+}
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Everything that shapes one sandbox; the defaults give the small demo data set.
+
+    `plan` is a plan name from PLANS or a mapping of custom quotas in the same shape (missing
+    entries fall back to Growth). `tokens` adds tokens with their own permission lists.
+    """
+
+    seed: int = 42
+    orders: int = 1500
+    window_start: date = date(2026, 11, 1)
+    window_days: int = 14
+    plan: str | Mapping[str, Mapping[str, int]] = "growth"
+    retry_after_format: str = "seconds"
+    token: str = "sandbox-token"
+    tokens: Mapping[str, Iterable[str]] = field(default_factory=dict)
+    host: str = "127.0.0.1"
+    port: int = 0
+    database_path: str | None = None
+    timezone: str = "Europe/Stockholm"
+    app_version: str = "v1.1.1-sandbox"
+
+    def __post_init__(self) -> None:
+        if self.retry_after_format not in RETRY_AFTER_FORMATS:
+            raise SandboxConfigError(
+                f"retry_after_format must be one of {', '.join(RETRY_AFTER_FORMATS)}; "
+                f"got {self.retry_after_format!r}."
+            )
+        if self.orders < 1:
+            raise SandboxConfigError(f"orders must be at least 1; got {self.orders}.")
+        if self.window_days < 1:
+            raise SandboxConfigError(f"window_days must be at least 1; got {self.window_days}.")
+        if isinstance(self.plan, str) and self.plan not in PLANS:
+            raise SandboxConfigError(
+                f"plan must be one of {', '.join(PLANS)} or a dict of quotas; got {self.plan!r}."
+            )
+        self.zone()
+        self.quotas()
+
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.timezone)
+        except ZoneInfoNotFoundError as error:
+            raise SandboxConfigError(
+                f"Unknown timezone {self.timezone!r}; use an IANA name such as 'Europe/Stockholm'."
+            ) from error
+
+    def quotas(self) -> dict[str, dict[str, int]]:
+        """Quota per bucket type and interval, custom plans merged over Growth."""
+        if isinstance(self.plan, str):
+            return {kind: dict(values) for kind, values in PLANS[self.plan].items()}
+        merged = {kind: dict(values) for kind, values in PLANS["growth"].items()}
+        for kind, values in self.plan.items():
+            if kind not in BUCKET_TYPES or any(interval not in INTERVALS for interval in values):
+                raise SandboxConfigError(
+                    f"Custom plan keys are {BUCKET_TYPES} with intervals {tuple(INTERVALS)}; "
+                    f"got {kind!r}: {dict(values)!r}."
+                )
+            merged[kind].update(values)
+        return merged
+
+    def token_permissions(self) -> dict[str, frozenset[str]]:
+        """The configured token map; the main token holds every read and write permission."""
+        table = {self.token: frozenset(ALL_PERMISSIONS)}
+        table.update({token: frozenset(perms) for token, perms in self.tokens.items()})
+        return table

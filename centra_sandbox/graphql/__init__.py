@@ -1,0 +1,1 @@
+"""GraphQL layer of the sandbox: SDL binding, resolvers, permissions and complexity."""

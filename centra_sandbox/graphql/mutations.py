@@ -1,0 +1,355 @@
+"""Mutation resolvers (digest §5.1, §5.3). Business failures are userErrors, never exceptions."""
+
+from typing import Any
+
+from ariadne import InterfaceType, MutationType
+from graphql import GraphQLResolveInfo
+
+from centra_sandbox.graphql.common import SIZE_SELECT, by_id
+from centra_sandbox.graphql.context import RequestContext
+
+mutation = MutationType()
+payload_interface = InterfaceType("Payload", lambda *_: None)
+
+
+class _Errors:
+    """Collects userErrors and userWarnings of one mutation."""
+
+    def __init__(self) -> None:
+        self.errors: list[dict] = []
+        self.warnings: list[dict] = []
+
+    def error(self, message: str, *path: Any) -> None:
+        self.errors.append({"message": message, "path": [str(part) for part in path]})
+
+    def warn(self, message: str, *path: Any) -> None:
+        self.warnings.append({"message": message, "path": [str(part) for part in path]})
+
+    def payload(self, **fields: Any) -> dict:
+        return {**fields, "userErrors": self.errors, "userWarnings": self.warnings}
+
+
+def _find_order(
+    ctx: RequestContext, selector: dict | None, errors: _Errors, *path: str
+) -> dict | None:
+    given = {key: value for key, value in (selector or {}).items() if value is not None}
+    if len(given) != 1:
+        errors.error("OrderInput takes exactly one of `id` or `number`.", *path)
+        return None
+    key, value = next(iter(given.items()))
+    row = ctx.db.one(f"SELECT * FROM orders WHERE {key} = ?", (value,))
+    if row is None:
+        errors.error(f"Could not find Order with ID {value}.", *path, key)
+    return row
+
+
+def _touch_order(ctx: RequestContext, number: int) -> None:
+    ctx.db.execute(
+        "UPDATE orders SET updatedAt = MAX(updatedAt + 1, ?) WHERE number = ?", (ctx.now, number)
+    )
+
+
+def _find_warehouse(
+    ctx: RequestContext, selector: dict | None, errors: _Errors, *path
+) -> dict | None:
+    selector = selector or {}
+    if selector.get("id") is None:
+        errors.error(
+            f"Could not find Warehouse with ID {selector.get('externalId')}; the sandbox resolves "
+            "warehouses by `id` only.",
+            *path,
+        )
+        return None
+    row = by_id(ctx, "warehouses", selector["id"])
+    if row is None:
+        errors.error(f"Could not find Warehouse with ID {selector['id']}.", *path, "id")
+    return row
+
+
+def _size_of_variant(ctx, variant_id: int, size: dict, errors: _Errors, *path) -> dict | None:
+    if size.get("id") is not None:
+        condition, value = "ps.sizeId = ?", size["id"]
+    else:
+        condition, value = "ps.description = ?", size.get("name")
+    row = ctx.db.one(
+        f"{SIZE_SELECT} WHERE ps.productVariantId = ? AND {condition}", (variant_id, value)
+    )
+    if row is None:
+        errors.error(f"Could not find Size with ID {value} on product variant {variant_id}.", *path)
+    return row
+
+
+def _find_product_size(ctx, selector: dict, errors: _Errors, *path) -> dict | None:
+    for key, column in (("id", "ps.id"), ("SKU", "SKU"), ("EAN", "ps.EAN"), ("UPC", "ps.UPC")):
+        if selector.get(key) is not None:
+            row = ctx.db.one(
+                f"SELECT * FROM ({SIZE_SELECT}) WHERE {column.split('.')[-1]} = ?", (selector[key],)
+            )
+            if row is None:
+                errors.error(f"Could not find ProductSize with ID {selector[key]}.", *path, key)
+            return row
+    errors.error("ProductSizeInput takes exactly one of id, SKU, EAN or UPC.", *path)
+    return None
+
+
+def _stock_targets(ctx, data: dict, errors: _Errors, quantity_key: str, list_key: str) -> list:
+    """(productSize row, quantity) pairs of a stock input, with userErrors for bad entries."""
+    targets = []
+    for i, entry in enumerate(data.get("productVariants") or []):
+        variant_id = (entry["productVariant"] or {}).get("id")
+        base = ("input", "productVariants", i)
+        if by_id(ctx, "productVariants", variant_id) is None:
+            errors.error(
+                f"Could not find ProductVariant with ID {variant_id}.", *base, "productVariant"
+            )
+            continue
+        for j, level in enumerate(entry[list_key]):
+            size_row = _size_of_variant(
+                ctx, variant_id, level["size"], errors, *base, list_key, j, "size"
+            )
+            if size_row is not None:
+                targets.append((size_row, level[quantity_key], (*base, list_key, j, quantity_key)))
+    for i, entry in enumerate(data.get("productSizes") or []):
+        path = ("input", "productSizes", i)
+        size_row = _find_product_size(ctx, entry["productSize"], errors, *path, "productSize")
+        if size_row is not None:
+            targets.append((size_row, entry[quantity_key], (*path, quantity_key)))
+    return targets
+
+
+def _stock_row(ctx, warehouse_id: int, size_id: int) -> dict:
+    sql = "SELECT * FROM stock WHERE warehouseId = ? AND productSizeId = ?"
+    row = ctx.db.one(sql, (warehouse_id, size_id))
+    if row is None:
+        ctx.db.execute(
+            "INSERT INTO stock (warehouseId, productSizeId, freeToAllocateQuantity, "
+            "allocatedQuantity,"
+            " linkedIncomingQuantity, unlinkedIncomingQuantity, demandQuantity, unshippedQuantity,"
+            " onDeliveryQuantity, updatedAt) VALUES (?, ?, 0, 0, 0, 0, 0, 0, 0, ?)",
+            (warehouse_id, size_id, ctx.now),
+        )
+        row = ctx.db.one(sql, (warehouse_id, size_id))
+    return row
+
+
+def _record_change(ctx, warehouse_id: int, description: str, deltas: list[tuple[int, int]]) -> dict:
+    change_id = ctx.db.execute(
+        "INSERT INTO stockChanges (warehouseId, description, createdAt) VALUES (?, ?, ?)",
+        (warehouse_id, description, ctx.now),
+    )
+    for size_id, delta in deltas:
+        ctx.db.execute(
+            "INSERT INTO stockChangeLines (stockChangeId, productSizeId, deliveredQuantity) "
+            "VALUES (?, ?, ?)",
+            (change_id, size_id, delta),
+        )
+    return by_id(ctx, "stockChanges", change_id)
+
+
+def _add_fta(ctx, warehouse_id: int, size_id: int, delta: int) -> None:
+    ctx.db.execute(
+        "UPDATE stock SET freeToAllocateQuantity = freeToAllocateQuantity + ?, updatedAt = ? "
+        "WHERE warehouseId = ? AND productSizeId = ?",
+        (delta, ctx.now, warehouse_id, size_id),
+    )
+    ctx.db.execute("UPDATE productSizes SET updatedAt = ? WHERE id = ?", (ctx.now, size_id))
+
+
+@mutation.field("setStock")
+def resolve_set_stock(_: Any, info: GraphQLResolveInfo, input: dict) -> dict:
+    ctx, errors = info.context, _Errors()
+    warehouse = _find_warehouse(ctx, input["warehouse"], errors, "input", "warehouse")
+    targets = _stock_targets(ctx, input, errors, "quantity", "sizeStockLevels")
+    for _, quantity, path in targets:
+        if quantity < 0:
+            errors.error(f"Quantity must be 0 or more; got {quantity}.", *path)
+    if errors.errors or warehouse is None:
+        return errors.payload(stockChanges=[])
+    deltas = []
+    for size_row, quantity, path in targets:
+        row = _stock_row(ctx, warehouse["id"], size_row["id"])
+        target_fta = quantity
+        if input["stockQuantityType"] == "PHYSICAL":
+            # Physical = FTA + Allocated (digest §4.3): allocated units stay, the rest is free.
+            target_fta = quantity - row["allocatedQuantity"]
+            if target_fta < 0:
+                errors.warn(
+                    f"Physical quantity {quantity} is below the {row['allocatedQuantity']} "
+                    "allocated units; free-to-allocate set to 0.",
+                    *path,
+                )
+                target_fta = 0
+        delta = target_fta - row["freeToAllocateQuantity"]
+        _add_fta(ctx, warehouse["id"], size_row["id"], delta)
+        deltas.append((size_row["id"], delta))
+    change = _record_change(ctx, warehouse["id"], input["description"], deltas)
+    ctx.db.commit()
+    return errors.payload(stockChanges=[change])
+
+
+@mutation.field("changeStock")
+def resolve_change_stock(_: Any, info: GraphQLResolveInfo, input: dict) -> dict:
+    ctx, errors = info.context, _Errors()
+    into = out = None
+    if input.get("intoWarehouse"):
+        into = _find_warehouse(ctx, input["intoWarehouse"], errors, "input", "intoWarehouse")
+    if input.get("outFromWarehouse"):
+        out = _find_warehouse(ctx, input["outFromWarehouse"], errors, "input", "outFromWarehouse")
+    if not input.get("intoWarehouse") and not input.get("outFromWarehouse"):
+        errors.error("Give intoWarehouse, outFromWarehouse or both.", "input")
+    targets = _stock_targets(ctx, input, errors, "deliveredQuantity", "sizeChanges")
+    for size_row, quantity, path in targets:
+        if quantity <= 0:
+            errors.error(f"deliveredQuantity must be positive; got {quantity}.", *path)
+        elif out is not None:
+            available = _stock_row(ctx, out["id"], size_row["id"])["freeToAllocateQuantity"]
+            if quantity > available:
+                errors.error(
+                    f"Cannot move {quantity} of {size_row['SKU']} out of warehouse {out['id']}: "
+                    f"only {available} free to allocate.",
+                    *path,
+                )
+    if errors.errors:
+        ctx.db.connection.rollback()
+        return errors.payload(stockChange=None)
+    for size_row, quantity, _ in targets:
+        if out is not None:
+            _add_fta(ctx, out["id"], size_row["id"], -quantity)
+        if into is not None:
+            _stock_row(ctx, into["id"], size_row["id"])
+            _add_fta(ctx, into["id"], size_row["id"], quantity)
+    target = into or out
+    sign = 1 if into is not None else -1
+    deltas = [(size_row["id"], sign * quantity) for size_row, quantity, _ in targets]
+    change = _record_change(ctx, target["id"], input["description"], deltas)
+    ctx.db.commit()
+    return errors.payload(stockChange=change)
+
+
+@mutation.field("confirmOrder")
+def resolve_confirm_order(_: Any, info: GraphQLResolveInfo, input: dict) -> dict:
+    ctx, errors = info.context, _Errors()
+    order = _find_order(ctx, input["order"], errors, "input", "order")
+    if order is None:
+        return errors.payload(order=None)
+    if order["status"] != "PENDING":
+        errors.error(
+            f"Order {order['number']} is {order['status']}; only PENDING orders can be confirmed.",
+            "input",
+            "order",
+        )
+        return errors.payload(order=order)
+    ctx.db.execute("UPDATE orders SET status = 'CONFIRMED' WHERE number = ?", (order["number"],))
+    _touch_order(ctx, order["number"])
+    ctx.db.commit()
+    return errors.payload(order=_reload(ctx, order))
+
+
+def _reload(ctx: RequestContext, order: dict) -> dict:
+    return ctx.db.one("SELECT * FROM orders WHERE number = ?", (order["number"],))
+
+
+@mutation.field("updateDirectToConsumerOrder")
+def resolve_update_order(_: Any, info: GraphQLResolveInfo, order: dict, input: dict) -> dict:
+    ctx, errors = info.context, _Errors()
+    row = _find_order(ctx, order, errors, "order")
+    if row is None:
+        return errors.payload(order=None)
+    cancellations = _validate_cancellations(ctx, row, input.get("cancelLines") or [], errors)
+    if errors.errors:
+        return errors.payload(order=row)
+    for column in ("otherComment", "internalComment", "isOnHold"):
+        if input.get(column) is not None:
+            value = int(input[column]) if column == "isOnHold" else input[column]
+            ctx.db.execute(
+                f"UPDATE orders SET {column} = ? WHERE number = ?", (value, row["number"])
+            )
+    for line_id, quantity in cancellations:
+        ctx.db.execute(
+            "UPDATE orderLines SET quantity = quantity - ?, "
+            "cancelledQuantity = cancelledQuantity + ? "
+            "WHERE id = ?",
+            (quantity, quantity, line_id),
+        )
+    if cancellations:
+        recompute_grand_total(ctx, row["number"])
+    _touch_order(ctx, row["number"])
+    ctx.db.commit()
+    return errors.payload(order=_reload(ctx, row))
+
+
+def _validate_cancellations(ctx, order: dict, entries: list[dict], errors: _Errors) -> list:
+    result = []
+    for i, entry in enumerate(entries):
+        path = ("input", "cancelLines", i)
+        line = ctx.db.one(
+            "SELECT l.*, COALESCE((SELECT SUM(quantity) FROM shipmentLines "
+            "WHERE orderLineId = l.id), 0)"
+            " AS shipped FROM orderLines l WHERE l.id = ? AND l.orderNumber = ?",
+            (entry["line"]["id"], order["number"]),
+        )
+        if line is None:
+            errors.error(
+                f"Could not find OrderLine with ID {entry['line']['id']} "
+                f"on order {order['number']}.",
+                *path,
+                "line",
+            )
+            continue
+        open_quantity = line["quantity"] - line["shipped"]
+        if not 1 <= entry["quantity"] <= open_quantity:
+            errors.error(
+                f"Can cancel 1 to {open_quantity} of line {line['id']} (unshipped quantity); "
+                f"got {entry['quantity']}.",
+                *path,
+                "quantity",
+            )
+            continue
+        result.append((line["id"], entry["quantity"]))
+    return result
+
+
+def recompute_grand_total(ctx: RequestContext, number: int) -> None:
+    """grandTotal = Σ line values + shipping + handling − order-level discounts."""
+    ctx.db.execute(
+        "UPDATE orders SET grandTotalCents = (SELECT COALESCE(SUM(quantity * unitPriceCents), 0) "
+        "FROM orderLines WHERE orderNumber = orders.number) + shippingCents + handlingCents "
+        "- discountCents WHERE number = ?",
+        (number,),
+    )
+
+
+@mutation.field("cancelDirectToConsumerOrder")
+def resolve_cancel_order(_: Any, info: GraphQLResolveInfo, id=None, order=None, input=None) -> dict:
+    ctx, errors = info.context, _Errors()
+    selector = order if order is not None else {"id": id}
+    row = _find_order(ctx, selector, errors, "order" if order is not None else "id")
+    if row is None:
+        return errors.payload(order=None)
+    captured = ctx.db.scalar(
+        "SELECT COUNT(*) FROM payments WHERE orderNumber = ? AND entryType = 'CAPTURE' "
+        "AND status = 'SUCCESS'",
+        (row["number"],),
+    )
+    if row["status"] in ("SHIPPED", "ARCHIVED", "CANCELLED") or captured:
+        errors.error(
+            f"Order {row['number']} is {row['status']} and has {captured} captures; only orders "
+            "without captures can be cancelled. Create a return and refund instead.",
+            "id",
+        )
+        return errors.payload(order=row)
+    ctx.db.execute("UPDATE orders SET status = 'CANCELLED' WHERE number = ?", (row["number"],))
+    if (input or {}).get("cancelAuthorization", True) is not False:
+        ctx.db.execute(
+            "INSERT INTO payments (orderNumber, createdAt, status, entryType, externalReference, "
+            "paymentMethod, valueCents, source) SELECT number, ?, 'SUCCESS', 'CANCEL', "
+            "'psp-' || substr(id, 1, 12), paymentPlugin, grandTotalCents, 'Integration API' "
+            "FROM orders WHERE number = ?",
+            (ctx.now, row["number"]),
+        )
+    _touch_order(ctx, row["number"])
+    ctx.db.commit()
+    return errors.payload(order=_reload(ctx, row))
+
+
+BINDABLES = [mutation, payload_interface]

@@ -1,0 +1,94 @@
+"""Which permission each field needs (digest §1.2), checked by the field middleware."""
+
+from graphql import GraphQLError
+
+# Concrete types are checked under the name of the interface the digest names permissions by.
+TYPE_FAMILY = {
+    "DirectToConsumerOrder": "Order",
+    "WholesaleOrder": "Order",
+    "DirectToConsumerShipment": "Shipment",
+    "DirectToConsumerReturn": "Return",
+}
+
+FIELD_PERMISSIONS = {
+    ("Query", "stores"): "Store:read",
+    ("Query", "markets"): "Market:read",
+    ("Query", "countries"): "Country:read",
+    ("Query", "languages"): "Language:read",
+    ("Query", "pricelists"): "Pricelist:read",
+    ("Query", "warehouses"): "Warehouse:read",
+    ("Query", "products"): "Product:read",
+    ("Query", "productVariants"): "ProductVariant:read",
+    ("Query", "sizeCharts"): "SizeChart:read",
+    ("Query", "categories"): "Display:read",
+    ("Query", "brands"): "Brand:read",
+    ("Query", "collections"): "Collection:read",
+    ("Query", "folders"): "Folder:read",
+    ("Query", "displays"): "Display:read",
+    ("Query", "displayConnection"): "Display:read",
+    ("Query", "mappedAttributes"): "Attribute:read",
+    ("Query", "customers"): "Customer:read",
+    ("Query", "customerConnection"): "Customer:read",
+    ("Query", "orders"): "Order:read",
+    ("Query", "order"): "Order:read",
+    ("Query", "orderConnection"): "Order:read",
+    ("Query", "returns"): "Return:read",
+    ("Counters", "products"): "Product:read",
+    ("Counters", "orders"): "Order:read",
+    ("Counters", "customers"): "Customer:read",
+    ("Market", "comment"): "Market.comment:read",
+    ("Warehouse", "stock"): "Warehouse.stock:read",
+    ("Warehouse", "stockTotals"): "Warehouse.stockTotals:read",
+    ("Warehouse", "stockChanges"): "StockChange:read",
+    ("Product", "attributes"): "Product.attributes:read",
+    ("Product", "internalComment"): "Product.internalComment:read",
+    ("Product", "countryOfOrigin"): "Product.countryOfOrigin:read",
+    ("Product", "variants"): "ProductVariant:read",
+    ("Product", "translations"): "Translation:read",
+    ("ProductVariant", "attributes"): "Product.attributes:read",
+    ("ProductVariant", "productSizes"): "ProductSize:read",
+    ("ProductVariant", "translations"): "Translation:read",
+    ("Display", "prices"): "Price:read",
+    ("Display", "translations"): "Translation:read",
+    ("Price", "pricelist"): "Pricelist:read",
+    ("Customer", "billingAddress"): "Customer.billingAddress:read",
+    ("Customer", "attributes"): "Customer.attributes:read",
+    ("Customer", "totalOrders"): "Customer.totalOrders:read",
+    ("Order", "shipments"): "Shipment:read",
+    ("Order", "paymentHistory"): "PaymentHistory:read",
+    ("Order", "billingAddress"): "Order.billingAddress:read",
+    ("Order", "shippingAddress"): "Order.shippingAddress:read",
+    ("Order", "internalComment"): "Order.internalComment:read",
+    ("Order", "userIP"): "Order.userIP:read",
+    ("Order", "attributes"): "Order.attributes:read",
+    ("Order", "returns"): "Return:read",
+    ("Shipment", "shippingAddress"): "Shipment.shippingAddress:read",
+    ("Return", "comment"): "Return.comment:read",
+    ("Return", "refundPaymentHistory"): "PaymentHistory:read",
+    ("Mutation", "setStock"): "StockChange:write",
+    ("Mutation", "changeStock"): "StockChange:write",
+    ("Mutation", "confirmOrder"): "Order:write",
+    ("Mutation", "updateDirectToConsumerOrder"): "Order:write",
+    ("Mutation", "cancelDirectToConsumerOrder"): "Order:write",
+}
+
+READ_PERMISSIONS = sorted(set(FIELD_PERMISSIONS.values()) | {"Event:read", "Translation:read"})
+ALL_PERMISSIONS = tuple(
+    sorted(
+        set(READ_PERMISSIONS)
+        | {p.replace(":read", ":write") for p in READ_PERMISSIONS if p.count(".") == 0}
+    )
+)
+
+
+def required_permission(type_name: str, field_name: str) -> str | None:
+    family = TYPE_FAMILY.get(type_name, type_name)
+    return FIELD_PERMISSIONS.get((family, field_name))
+
+
+def permission_error(permission: str, field_name: str) -> GraphQLError:
+    """The digest's authorization error: category `authorization`, no other extensions."""
+    return GraphQLError(
+        f"You need {permission} permission to access {field_name}.",
+        extensions={"category": "authorization"},
+    )

@@ -1,0 +1,18 @@
+"""The executable schema: SDL files from `centra_sandbox/schema` bound to the resolvers."""
+
+from functools import cache
+from importlib import resources
+
+from ariadne import load_schema_from_path, make_executable_schema
+from graphql import GraphQLSchema
+
+from centra_sandbox.graphql import catalog, mutations, orders
+from centra_sandbox.graphql.scalars import SCALARS
+
+
+@cache
+def build_schema() -> GraphQLSchema:
+    schema_dir = resources.files("centra_sandbox").joinpath("schema")
+    type_defs = load_schema_from_path(str(schema_dir))
+    bindables = [*SCALARS, *catalog.BINDABLES, *orders.BINDABLES, *mutations.BINDABLES]
+    return make_executable_schema(type_defs, *bindables)

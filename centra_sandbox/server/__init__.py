@@ -1,0 +1,1 @@
+"""HTTP side of the sandbox: rate limiting, fault injection, request handling, metrics."""

@@ -1,0 +1,149 @@
+"""Data changes that tests make between requests: new orders, edits, touches, deletions."""
+
+import random
+import time
+from datetime import UTC, date, datetime
+
+from centra_sandbox.errors import StoreError
+from centra_sandbox.store.catalog_generator import Catalog
+from centra_sandbox.store.database import Database
+from centra_sandbox.store.generator import window_bounds
+from centra_sandbox.store.order_generator import (
+    TABLE_COLUMNS,
+    IdCounters,
+    OrderFactory,
+    customer_count,
+)
+
+_EDITABLE = {"status", "isOnHold", "isLocked", "otherComment", "internalComment", "orderDate"}
+_STATUSES = {"PENDING", "CONFIRMED", "PROCESSING", "SHIPPED", "CANCELLED", "ARCHIVED"}
+_CHILD_TABLES = ("orderLines", "orderDiscounts", "payments", "shipments", "returns")
+
+
+class SandboxControl:
+    """Changes the store the way activity in Centra would; every change bumps `updatedAt`."""
+
+    def __init__(self, db: Database, catalog: Catalog, seed: int, orders: int, window) -> None:
+        self.db = db
+        self.seed = seed
+        self.factory = OrderFactory(seed, catalog, customer_count(orders), window_bounds(*window))
+
+    def create_orders(self, market_id: int, day: date, count: int = 1) -> list[int]:
+        """Add `count` orders in one DTC market, spread over the UTC `day`; returns numbers."""
+        with self.db.lock:
+            customers = self._customers_of_market(market_id)
+            self.factory.ids = self._next_ids()
+            start = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+            first = (self.db.scalar("SELECT MAX(number) FROM orders") or 0) + 1
+            numbers = []
+            for offset in range(count):
+                number = first + offset
+                rng = random.Random(f"{self.seed}:created:{number}")
+                order_date = start + (offset * 86400) // max(count, 1) + rng.randint(0, 59)
+                rows = self.factory.build(
+                    rng, number, order_date, customer_id=rng.choice(customers)
+                )
+                for table, table_rows in rows.items():
+                    self.db.insert_many(table, TABLE_COLUMNS[table], table_rows)
+                numbers.append(number)
+            self.touch_orders(numbers)
+            return numbers
+
+    def update_order(self, number: int, **fields) -> None:
+        """Set order columns by their GraphQL names (status, isOnHold, otherComment, ...)."""
+        unknown = set(fields) - _EDITABLE
+        if unknown:
+            raise StoreError(
+                f"update_order cannot set {sorted(unknown)}; editable: {sorted(_EDITABLE)}."
+            )
+        if "status" in fields and fields["status"] not in _STATUSES:
+            raise StoreError(
+                f"Unknown order status {fields['status']!r}; use one of {sorted(_STATUSES)}."
+            )
+        with self.db.lock:
+            self._require_order(number)
+            for column, value in fields.items():
+                if isinstance(value, datetime):
+                    value = int(value.timestamp())
+                if isinstance(value, bool):
+                    value = int(value)
+                self.db.execute(f"UPDATE orders SET {column} = ? WHERE number = ?", (value, number))
+            self.touch_orders([number])
+
+    def touch_orders(self, numbers: list[int]) -> None:
+        """Bump updatedAt to now (strictly later than before), as any change in Centra does."""
+        now = int(time.time())
+        with self.db.lock:
+            for number in numbers:
+                self.db.execute(
+                    "UPDATE orders SET updatedAt = MAX(updatedAt + 1, ?) WHERE number = ?",
+                    (now, number),
+                )
+            self.db.commit()
+
+    def delete_order(self, number: int) -> None:
+        """Remove an order and everything under it (Centra has no order deletion; tests do)."""
+        with self.db.lock:
+            self._require_order(number)
+            self.db.execute(
+                "DELETE FROM shipmentLines WHERE shipmentId IN "
+                "(SELECT id FROM shipments WHERE orderNumber = ?)",
+                (number,),
+            )
+            self.db.execute(
+                "DELETE FROM returnLines WHERE returnId IN "
+                "(SELECT id FROM returns WHERE orderNumber = ?)",
+                (number,),
+            )
+            for table in _CHILD_TABLES:
+                self.db.execute(f"DELETE FROM {table} WHERE orderNumber = ?", (number,))
+            self.db.execute("DELETE FROM orders WHERE number = ?", (number,))
+            self.db.commit()
+
+    def set_stock(self, warehouse_id: int, product_size_id: int, free_to_allocate: int) -> None:
+        with self.db.lock:
+            changed = self.db.connection.execute(
+                "UPDATE stock SET freeToAllocateQuantity = ?, updatedAt = ? "
+                "WHERE warehouseId = ? AND productSizeId = ?",
+                (free_to_allocate, int(time.time()), warehouse_id, product_size_id),
+            ).rowcount
+            if not changed:
+                raise StoreError(
+                    f"No stock row for warehouse {warehouse_id} and product size "
+                    f"{product_size_id}; "
+                    "pick a pair from Warehouse.stock."
+                )
+            self.db.commit()
+
+    def _require_order(self, number: int) -> None:
+        if self.db.one("SELECT number FROM orders WHERE number = ?", (number,)) is None:
+            raise StoreError(
+                f"Order number {number} does not exist; list numbers with sandbox.stats()."
+            )
+
+    def _customers_of_market(self, market_id: int) -> list[int]:
+        rows = self.db.all(
+            "SELECT id FROM customers WHERE countryId IN "
+            "(SELECT id FROM countries WHERE marketId = ?) "
+            "ORDER BY id LIMIT 200",
+            (market_id,),
+        )
+        if not rows:
+            raise StoreError(
+                f"Market {market_id} has no customers; use a DTC market id from stats()."
+            )
+        return [row["id"] for row in rows]
+
+    def _next_ids(self) -> IdCounters:
+        tables = (
+            "orderLines",
+            "orderDiscounts",
+            "payments",
+            "shipments",
+            "shipmentLines",
+            "returns",
+            "returnLines",
+        )
+        return IdCounters(
+            {t: (self.db.scalar(f"SELECT MAX(id) FROM {t}") or 0) + 1 for t in tables}
+        )

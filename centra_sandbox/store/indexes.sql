@@ -1,0 +1,22 @@
+-- Created after the bulk load: inserting into indexed tables is several times slower.
+CREATE INDEX ix_orders_market_date ON orders (marketId, orderDate);
+CREATE INDEX ix_orders_updated ON orders (updatedAt);
+CREATE INDEX ix_orders_customer ON orders (customerId);
+CREATE UNIQUE INDEX ix_orders_id ON orders (id);
+CREATE INDEX ix_order_lines_order ON orderLines (orderNumber);
+CREATE INDEX ix_order_discounts_order ON orderDiscounts (orderNumber);
+CREATE INDEX ix_payments_order ON payments (orderNumber);
+CREATE INDEX ix_payments_return ON payments (returnId);
+CREATE INDEX ix_shipments_order ON shipments (orderNumber);
+CREATE INDEX ix_shipment_lines_shipment ON shipmentLines (shipmentId);
+CREATE INDEX ix_returns_order ON returns (orderNumber);
+CREATE INDEX ix_returns_created ON returns (createdAt);
+CREATE INDEX ix_return_lines_return ON returnLines (returnId);
+CREATE INDEX ix_object_attributes ON objectAttributes (objectType, objectId);
+CREATE INDEX ix_translations ON translations (objectType, objectId);
+CREATE UNIQUE INDEX ix_stock_size ON stock (warehouseId, productSizeId);
+CREATE INDEX ix_customers_updated ON customers (updatedAt);
+CREATE INDEX ix_sizes_variant ON productSizes (productVariantId);
+CREATE INDEX ix_variants_product ON productVariants (productId);
+CREATE INDEX ix_prices_display ON prices (displayId);
+CREATE INDEX ix_display_markets ON displayMarkets (marketId, displayId);
