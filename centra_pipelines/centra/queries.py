@@ -48,7 +48,14 @@ query Countries($limit: Int!, $page: Int!) {
 
 CURRENCIES = """
 query Currencies($limit: Int!, $page: Int!) {
-  currencies(sort: [id_ASC], limit: $limit, page: $page) { id code isBase }
+  currencies(sort: [id_ASC], limit: $limit, page: $page) { id code }
+}
+"""
+
+# `isBase` is documented as a filter only, so the base currency is found by filtering on it.
+BASE_CURRENCY = """
+query BaseCurrency {
+  currencies(where: {isBase: true}) { id }
 }
 """
 
@@ -88,7 +95,7 @@ query SizeCharts($limit: Int!, $page: Int!) {
 CATEGORIES = """
 query Categories($limit: Int!, $page: Int!) {
   categories(sort: [id_ASC], limit: $limit, page: $page) {
-    id name uri metaDescription store { id } parentCategory { id }
+    id name uri metaDescription childCategories { id }
   }
 }
 """
@@ -133,7 +140,6 @@ query Products($limit: Int!, $page: Int!) {{
     variants {{
       id name status variantNumber internalName updatedAt
       unitCost {{ {MONEY} }}
-      sizeChart {{ id }}
       {ATTRIBUTES}
       {TRANSLATIONS}
       productSizes {{ id description sizeNumber EAN SKU preorder isActive }}
@@ -206,8 +212,7 @@ query Customers($first: Int!, $after: String) {{
   customerConnection(first: $first, after: $after, sort: [id_ASC]) {{
     edges {{
       node {{
-        id status email firstName lastName gender birthdate newsletter registered totalOrders
-        createdAt updatedAt
+        id status email firstName lastName gender totalOrders createdAt updatedAt
         store {{ id }}
         billingAddress {{ {ADDRESS} }}
         {ATTRIBUTES}
@@ -247,7 +252,6 @@ query Orders(
             quantity
             shipping {{ value }}
             handling {{ value }}
-            discounts {{ value }}
             taxAdded {{ value }}
             taxDeducted {{ value }}
             taxIncluded {{ value }}
@@ -269,11 +273,13 @@ query Orders(
             productSize {{ id SKU }}
           }}
           shipments {{
-            id number createdAt updatedAt isGoodToGo isShipped isPaid isCaptured shippedAt
-            trackingNumber returnTrackingNumber numberOfPackages
-            carrierInformation {{ carrierName serviceName }}
-            grandTotal {{ value }}
-            lines {{ id quantity lineValue {{ value }} orderLine {{ id }} }}
+            ... on DirectToConsumerShipment {{
+              id number createdAt updatedAt isGoodToGo isShipped isPaid isCaptured shippedAt
+              trackingNumber returnTrackingNumber numberOfPackages
+              carrierInformation {{ carrierName serviceName }}
+              grandTotal {{ value }}
+              lines {{ id quantity lineValue {{ value }} orderLine {{ id }} }}
+            }}
           }}
           paymentHistory {{
             id createdAt status entryType externalReference paymentMethod currencyBaseRate

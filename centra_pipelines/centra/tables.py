@@ -85,7 +85,7 @@ currencies = raw_table(
     [
         field("id", ID, "id", "Currency id."),
         field("code", TEXT, "code", "ISO 4217 code."),
-        field("is_base", BOOL, "isBase", "True for the base currency."),
+        field("is_base", BOOL, None, "True for the base currency of conversion rates."),
     ],
     key=("id",),
     preview_columns=("id", "code", "is_base"),
@@ -157,14 +157,13 @@ size_charts = raw_table(
 
 categories = raw_table(
     "categories",
-    "Display categories per store (up to three levels).",
+    "Display categories (up to three levels per store).",
     [
         field("id", ID, "id", "Category id."),
         field("name", TEXT, "name", "Category name."),
         field("uri", TEXT, "uri", "URI segment."),
         field("meta_description", TEXT, "metaDescription", "SEO meta description."),
-        field("store_id", ID, "store.id", "Store of the category."),
-        field("parent_category_id", ID, "parentCategory.id", "Parent category, null at the top."),
+        field("child_category_ids", JSON, None, "Ids of the categories directly below it."),
     ],
     key=("id",),
     preview_columns=("id", "name", "uri"),
@@ -244,7 +243,6 @@ product_variants = raw_table(
         field("updated_at", TS, "updatedAt", "Last updated (UTC)."),
         field("unit_cost", MONEY, "unitCost.value", "Unit cost."),
         field("unit_cost_currency", TEXT, "unitCost.currency.code", "Currency of the unit cost."),
-        field("size_chart_id", ID, "sizeChart.id", "Size chart of the variant."),
     ],
     key=("id",),
     preview_columns=("id", "product_id", "variant_number", "name"),
@@ -397,16 +395,13 @@ customers = raw_table(
         field("first_name", TEXT, "firstName", "First name (PII)."),
         field("last_name", TEXT, "lastName", "Last name (PII)."),
         field("gender", TEXT, "gender", "Gender, when given."),
-        field("birthdate", "DATE", "birthdate", "Birth date (PII)."),
-        field("newsletter", BOOL, "newsletter", "Subscribed to the newsletter."),
-        field("registered", BOOL, "registered", "Registered account (false for guests)."),
         field("total_orders", INT, "totalOrders", "Orders placed."),
         field("created_at", TS, "createdAt", "Created (UTC)."),
         field("updated_at", TS, "updatedAt", "Last updated (UTC)."),
         field("store_id", ID, "store.id", "Store."),
     ],
     key=("id",),
-    preview_columns=("id", "status", "registered", "total_orders"),
+    preview_columns=("id", "status", "total_orders"),
 )
 
 customer_addresses = raw_table(
@@ -464,7 +459,7 @@ orders = raw_table(
         field("total_quantity", INT, "totals.quantity", "Items ordered."),
         field("shipping", MONEY, "totals.shipping.value", "Shipping charged."),
         field("handling", MONEY, "totals.handling.value", "Handling charged."),
-        field("discounts", MONEY, "totals.discounts.value", "Order-level discounts."),
+        field("discounts", MONEY, None, "Sum of the discounts applied to the order."),
         field("tax_added", MONEY, "totals.taxAdded.value", "Tax added on top of prices."),
         field("tax_deducted", MONEY, "totals.taxDeducted.value", "Tax deducted."),
         field("tax_included", MONEY, "totals.taxIncluded.value", "Tax included in prices."),

@@ -157,9 +157,14 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def make_client(stub: StubServer, clock: FakeClock) -> Callable[..., CentraClient]:
-    """Build a client aimed at the stub, with the fake clock and a jitter that always draws 1."""
+    """Build a client aimed at the stub, with the fake clock and a jitter that always draws 1.
+
+    Reading the rate limits before the first request is off unless a test asks for it, so that
+    each test scripts exactly the responses it is about.
+    """
 
     def build(**config: Any) -> CentraClient:
+        config.setdefault("read_rate_limits", False)
         client = CentraClient(api_url=stub.url, api_token=TOKEN, **config)
         client._sleep = clock.sleep
         client._monotonic = clock.monotonic

@@ -141,6 +141,24 @@ def test_refresh_rate_limits_starts_from_what_the_environment_has_left(stub, clo
     assert clock.sleeps[-1] == pytest.approx(1 / 1.8)
 
 
+def test_the_first_request_reads_the_environments_rate_limits_once(stub, make_client):
+    """Centra may lower limits temporarily; pacing by the published plan would then get 429s."""
+    drained = rate_limits(**{"REQUEST_COUNT/TEN_SECONDS": 0})
+    stub.script(
+        Reply(envelope({"rateLimits": drained})),
+        Reply(envelope({"markets": []})),
+        Reply(envelope({"markets": []})),
+    )
+    client = make_client(read_rate_limits=True)
+
+    client.execute(QUERY)
+    client.execute(QUERY)
+
+    queries = [request.body["query"] for request in stub.requests]
+    assert queries == [RATE_LIMITS_QUERY, QUERY, QUERY]
+    assert client.usage.requests == 3
+
+
 def test_a_429_holds_every_following_request_until_retry_after(stub, clock, make_client):
     stub.script(Reply({}, status=429, headers={"Retry-After": "4"}), Reply(envelope({})))
     client = make_client()

@@ -20,7 +20,9 @@ def test_the_client_works_as_a_resource_inside_materialize(stub, monkeypatch) ->
         )
 
     client = CentraClient(
-        api_url=dg.EnvVar("CENTRA_API_URL"), api_token=dg.EnvVar("CENTRA_API_TOKEN")
+        api_url=dg.EnvVar("CENTRA_API_URL"),
+        api_token=dg.EnvVar("CENTRA_API_TOKEN"),
+        read_rate_limits=False,
     )
     result = dg.materialize([market_ids], resources={"centra": client})
 

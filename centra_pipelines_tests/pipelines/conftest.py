@@ -12,7 +12,7 @@ from centra_pipelines.warehouse import DuckDBWarehouse
 from centra_sandbox import SandboxConfig, start_sandbox
 
 WINDOW_START = date(2026, 11, 1)
-WINDOW_DAYS = 4
+WINDOW_DAYS = 7
 
 
 @dataclass

@@ -1,5 +1,7 @@
 """One market x day partition can be materialized on its own, touching nothing else."""
 
+from datetime import date
+
 import dagster as dg
 
 from centra_pipelines.centra.assets.orders import centra_orders, centra_returns
@@ -29,7 +31,7 @@ def test_single_partition_materializes_only_that_market_and_day(pipeline):
         "SELECT DISTINCT market_id, partition_date FROM centra_raw.orders"
     )
     assert [(str(m), d.isoformat()) for m, d in stored] == [(market_id, "2026-11-02")]
-    expected = pipeline.sandbox.stats(market_id=int(market_id), day="2026-11-02")["counts"]
+    expected = pipeline.sandbox.stats(market_id=int(market_id), day=date(2026, 11, 2))["counts"]
     assert pipeline.count("orders") == expected["orders"]
     assert pipeline.count("order_lines") == expected["order_lines"]
 
@@ -38,7 +40,7 @@ def test_partition_of_a_day_without_orders_is_empty_not_an_error(pipeline):
     dg.materialize([markets_asset()], instance=pipeline.instance, resources=pipeline.resources())
     market_id = pipeline.instance.get_dynamic_partitions(market_partitions.name)[0]
 
-    # The sandbox's seeded window is four days from 2026-11-01; the 20th has no orders.
+    # The sandbox's seeded window is seven days from 2026-11-01; the 20th has no orders.
     result = dg.materialize(
         [centra_orders, centra_returns],
         partition_key=f"2026-11-20|{market_id}",

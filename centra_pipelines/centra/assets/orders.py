@@ -6,6 +6,7 @@ run, instead of once per partition, and writes each day in one transaction acros
 
 from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import dagster as dg
@@ -21,7 +22,7 @@ from centra_pipelines.centra.assets.sync import (
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.fields import RawTable, pluck
 from centra_pipelines.models.partitions import MarketDay, market_day_partitions, market_days_by_day
-from centra_pipelines.models.values import to_utc
+from centra_pipelines.models.values import to_decimal, to_utc
 from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec
 
 GROUP = "centra_orders"
@@ -54,13 +55,18 @@ def order_rows(order: Mapping[str, Any]) -> Iterator[Tagged]:
     where = partition_of(pluck(order, "market.id"), order["orderDate"], field="orderDate")
     number = order["number"]
     currency = pluck(order, "grandTotal.currency.code")
-    yield tables.orders.spec, tables.orders.row(order, **where)
+    discounts = order.get("discountsApplied") or []
+    discounted = sum(
+        (to_decimal(pluck(d, "value.value"), field="discount") or Decimal(0) for d in discounts),
+        Decimal(0),
+    )
+    yield tables.orders.spec, tables.orders.row(order, discounts=discounted, **where)
 
     for line in order.get("lines") or []:
         row = tables.order_lines.row(line, order_number=number, currency=currency, **where)
         yield tables.order_lines.spec, row
 
-    for index, discount in enumerate(order.get("discountsApplied") or []):
+    for index, discount in enumerate(discounts):
         row = tables.order_discounts.row(
             discount, order_number=number, discount_index=index, currency=currency, **where
         )

@@ -13,6 +13,7 @@ import dagster as dg
 from centra_pipelines.centra import queries, tables
 from centra_pipelines.centra.assets.sync import (
     codes,
+    ids,
     iter_items,
     raw_asset_spec,
     table_result,
@@ -24,6 +25,7 @@ from centra_pipelines.models.partitions import market_partitions
 from centra_pipelines.warehouse import DuckDBWarehouse
 
 Extra = Callable[[Mapping[str, Any]], dict[str, Any]]
+ExtraFactory = Callable[[CentraClient], Extra]
 AfterWrite = Callable[[dg.AssetExecutionContext, DuckDBWarehouse], None]
 
 
@@ -35,12 +37,22 @@ class ListedEntity:
     query: str
     items_path: str
     group: str
-    extra: Extra | None = None
+    extra: ExtraFactory | None = None
     after_write: AfterWrite | None = None
 
 
-def _country_codes(record: Mapping[str, Any]) -> dict[str, Any]:
-    return {"country_codes": codes(record.get("assignedToCountries"))}
+def _country_codes(centra: CentraClient) -> Extra:
+    return lambda record: {"country_codes": codes(record.get("assignedToCountries"))}
+
+
+def _child_categories(centra: CentraClient) -> Extra:
+    return lambda record: {"child_category_ids": ids(record.get("childCategories"))}
+
+
+def _base_currency_flag(centra: CentraClient) -> Extra:
+    """Centra documents `isBase` as a filter, not a field, so the base is asked for separately."""
+    base_ids = set(ids(centra.execute(queries.BASE_CURRENCY)["currencies"]))
+    return lambda record: {"is_base": record["id"] in base_ids}
 
 
 def register_market_partitions(
@@ -72,14 +84,26 @@ LISTED_ENTITIES = [
         after_write=register_market_partitions,
     ),
     ListedEntity(tables.countries, queries.COUNTRIES, "countries", "centra_reference"),
-    ListedEntity(tables.currencies, queries.CURRENCIES, "currencies", "centra_reference"),
+    ListedEntity(
+        tables.currencies,
+        queries.CURRENCIES,
+        "currencies",
+        "centra_reference",
+        extra=_base_currency_flag,
+    ),
     ListedEntity(tables.languages, queries.LANGUAGES, "languages", "centra_reference"),
     ListedEntity(
         tables.pricelists, queries.PRICELISTS, "pricelists", "centra_pricing", _country_codes
     ),
     ListedEntity(tables.warehouses, queries.WAREHOUSES, "warehouses", "centra_stock"),
     ListedEntity(tables.size_charts, queries.SIZE_CHARTS, "sizeCharts", "centra_catalog"),
-    ListedEntity(tables.categories, queries.CATEGORIES, "categories", "centra_catalog"),
+    ListedEntity(
+        tables.categories,
+        queries.CATEGORIES,
+        "categories",
+        "centra_catalog",
+        extra=_child_categories,
+    ),
     ListedEntity(tables.brands, queries.BRANDS, "brands", "centra_catalog"),
     ListedEntity(tables.collections, queries.COLLECTIONS, "collections", "centra_catalog"),
     ListedEntity(
@@ -95,8 +119,8 @@ def sync_listed_entity(
     warehouse: DuckDBWarehouse,
 ) -> dg.MaterializeResult:
     """Read every page of the entity's list and replace its table."""
-    extra = entity.extra or (lambda record: {})
     with centra.measure() as cost:
+        extra = entity.extra(centra) if entity.extra else (lambda record: {})
         pages = centra.iter_pages(entity.query, items_path=entity.items_path)
         rows = (
             (entity.table.spec, entity.table.row(record, **extra(record)))

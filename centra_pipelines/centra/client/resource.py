@@ -88,6 +88,7 @@ class _State:
     usage: ApiUsage = dataclasses.field(default_factory=ApiUsage)
     complexity_by_query: dict[str, int] = dataclasses.field(default_factory=dict)
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    rate_limits_read: bool = False
 
 
 class CentraClient(ConfigurableResource):
@@ -112,6 +113,11 @@ class CentraClient(ConfigurableResource):
     page_size: int = Field(default=100, description="Items per page when paging (1-200).")
     max_backoff_seconds: float = Field(
         default=60.0, description="Ceiling of the backoff used when Centra gives no Retry-After."
+    )
+    read_rate_limits: bool = Field(
+        default=True,
+        description="Before the first request, read the environment's quotas with the rateLimits "
+        "query and pace by them instead of by the plan's published numbers.",
     )
     quota_overrides: dict[str, int] | None = Field(
         default=None,
@@ -373,6 +379,15 @@ class CentraClient(ConfigurableResource):
         )
         return adopted
 
+    def _read_rate_limits_once(self, state: _State) -> None:
+        """Pace by the environment's real quotas: plans change, and Centra may lower them."""
+        with state.lock:
+            if not self.read_rate_limits or state.rate_limits_read:
+                return
+            state.rate_limits_read = True
+
+        self.refresh_rate_limits()
+
     def _ready(self) -> _State:
         if self._state is not None:
             return self._state
@@ -421,6 +436,7 @@ class CentraClient(ConfigurableResource):
 
     def _send(self, *, query: str, body: dict[str, Any], operation: Operation) -> dict[str, Any]:
         state = self._ready()
+        self._read_rate_limits_once(state)
         attempt = 1
         while True:
             estimate = self._wait_for_budget(state, query=query, operation=operation)
