@@ -20,6 +20,3 @@ CENTRA_KEY_PREFIX = "centra"
 
 # Who answers for these assets in the Dagster UI.
 OWNERS = ["team:integrations"]
-
-# Rows shown in the markdown preview attached to every materialization.
-PREVIEW_ROWS = 5

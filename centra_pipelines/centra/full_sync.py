@@ -21,6 +21,10 @@ logger = logging.getLogger(__name__)
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 
+# Step-level progress (pages, rows per day) is logged at INFO; Dagster's own DEBUG events would
+# drown it on the console.
+RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
 
 class FullSyncError(RuntimeError):
     """A phase of the full sync failed; the message names the run to inspect."""
@@ -87,7 +91,9 @@ def _run(
 ) -> None:
     logger.info("starting %s", job_name)
     job = defs.resolve_job_def(job_name)
-    outcome = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+    outcome = job.execute_in_process(
+        run_config=RUN_CONFIG, instance=instance, tags=tags, raise_on_error=False
+    )
     result.run_ids.append(outcome.run_id)
 
     if not outcome.success:

@@ -23,6 +23,9 @@ from centra_pipelines.warehouse.tables import LINEAGE_COLUMNS, TableSpec
 
 logger = logging.getLogger(__name__)
 
+# Rows per partition kept for the markdown preview attached to each materialization.
+PREVIEW_ROWS = 5
+
 Row = Mapping[str, Any]
 PartitionValues = Mapping[str, Any]
 
@@ -39,6 +42,12 @@ class WriteReport:
     rows_written: int
     rows_deleted: int
     rows_by_partition: dict[tuple, int] = field(default_factory=dict)
+    preview_columns: tuple[str, ...] = ()
+    preview_by_partition: dict[tuple, list[tuple]] = field(default_factory=dict)
+
+    def preview(self, partition: tuple = ()) -> list[tuple]:
+        """The first stored rows of a partition (of the table when unpartitioned)."""
+        return self.preview_by_partition.get(partition, [])
 
 
 class DuckDBWarehouse(dg.ConfigurableResource):
@@ -161,6 +170,8 @@ class DuckDBWarehouse(dg.ConfigurableResource):
                 rows_written=written[table],
                 rows_deleted=deleted[table],
                 rows_by_partition=by_partition,
+                preview_columns=table.shown_columns,
+                preview_by_partition=_preview(connection, table, scope_sql, scope_parameters),
             )
 
         return reports
@@ -291,6 +302,31 @@ def _count_partitions(
         scope_parameters,
     ).fetchall()
     return {tuple(row[:-1]): row[-1] for row in result}
+
+
+def _preview(
+    connection: duckdb.DuckDBPyConnection,
+    table: TableSpec,
+    scope_sql: str,
+    scope_parameters: list[Any],
+) -> dict[tuple, list[tuple]]:
+    """A few rows per replaced partition, read in the same transaction as the write."""
+    partition = [f'"{name}"' for name in table.partition_columns]
+    shown = [f'"{name}"' for name in table.shown_columns]
+    window = f"PARTITION BY {', '.join(partition)} " if partition else ""
+    result = connection.execute(
+        f"SELECT {', '.join(partition + shown)} FROM ("
+        f"SELECT *, row_number() OVER ({window}ORDER BY {', '.join(shown)}) AS preview_rank "
+        f"FROM {table.qualified_name} WHERE {scope_sql}) "
+        f"WHERE preview_rank <= {PREVIEW_ROWS} ORDER BY {', '.join(partition + shown)}",
+        scope_parameters,
+    ).fetchall()
+
+    previews: dict[tuple, list[tuple]] = {}
+    width = len(partition)
+    for row in result:
+        previews.setdefault(tuple(row[:width]), []).append(tuple(row[width:]))
+    return previews
 
 
 def _check_scope(table: TableSpec, written: int, by_partition: dict[tuple, int]) -> None:

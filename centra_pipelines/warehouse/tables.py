@@ -41,6 +41,11 @@ class TableSpec:
             )
 
     @property
+    def shown_columns(self) -> tuple[str, ...]:
+        """Columns of the preview: the chosen ones, else the key."""
+        return self.preview_columns or self.key
+
+    @property
     def qualified_name(self) -> str:
         return f"{self.schema}.{self.name}"
 

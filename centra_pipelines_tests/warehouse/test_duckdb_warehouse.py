@@ -154,3 +154,15 @@ def test_related_tables_commit_or_fail_together(warehouse):
         )
 
     assert not warehouse.table_exists(ORDERS) or count(warehouse) == 0
+
+
+def test_the_report_carries_a_short_preview_per_partition(warehouse):
+    partitions = [{"market_id": 1, "partition_date": DAY}, {"market_id": 2, "partition_date": DAY}]
+    rows = [order(n, market_id=1) for n in range(1, 9)] + [order(20, market_id=2)]
+
+    report = warehouse.replace(ORDERS, rows, run_id="run-1", partitions=partitions)
+
+    assert report.preview_columns == ("order_number",)
+    assert report.preview((1, DAY)) == [(1,), (2,), (3,), (4,), (5,)]
+    assert report.preview((2, DAY)) == [(20,)]
+    assert report.rows_by_partition == {(1, DAY): 8, (2, DAY): 1}

@@ -125,4 +125,4 @@ def centra_catalog(
     for table in CATALOG_TABLES:
         # The whole API cost is carried by the products asset so that it is counted once.
         share = whole_cost(cost) if table is tables.products else None
-        yield table_result(table, reports[table.name], warehouse, cost=share)
+        yield table_result(table, reports[table.name], cost=share)

@@ -50,4 +50,4 @@ def centra_customers(
 
     for table in CUSTOMER_TABLES:
         share = whole_cost(cost) if table is tables.customers else None
-        yield table_result(table, reports[table.name], warehouse, cost=share)
+        yield table_result(table, reports[table.name], cost=share)

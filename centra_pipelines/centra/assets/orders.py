@@ -4,7 +4,7 @@ A run over many partitions (a single-run backfill) asks Centra once per day for 
 run, instead of once per partition, and writes each day in one transaction across all order tables.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,11 +19,11 @@ from centra_pipelines.centra.assets.sync import (
     raw_asset_spec,
     split_cost,
 )
-from centra_pipelines.centra.client import CentraClient
+from centra_pipelines.centra.client import ApiUsage, CentraClient
 from centra_pipelines.centra.fields import RawTable, pluck
 from centra_pipelines.models.partitions import MarketDay, market_day_partitions, market_days_by_day
 from centra_pipelines.models.values import to_decimal, to_utc
-from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec
+from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec, WriteReport
 
 GROUP = "centra_orders"
 
@@ -134,7 +134,7 @@ def sync_days(
     centra: CentraClient,
     warehouse: DuckDBWarehouse,
     table_group: list[RawTable],
-    fetch,
+    fetch: Callable[[CentraClient, date, list[int]], Iterator[Tagged]],
 ) -> Iterator[dg.AssetMaterialization]:
     """Replace every partition of the run, one day (all its markets) per Centra query."""
     for day, market_days in market_days_by_day(context.partition_keys).items():
@@ -153,10 +153,15 @@ def sync_days(
             table_group[0].name,
             len(market_ids),
         )
-        yield from _day_materializations(table_group, reports, warehouse, market_days, cost)
+        yield from _day_materializations(table_group, reports, market_days, cost)
 
 
-def _day_materializations(table_group, reports, warehouse, market_days, cost):
+def _day_materializations(
+    table_group: list[RawTable],
+    reports: dict[str, WriteReport],
+    market_days: list[MarketDay],
+    cost: ApiUsage,
+) -> Iterator[dg.AssetMaterialization]:
     shares = split_cost(cost, len(market_days))
     for market_day, share in zip(market_days, shares, strict=True):
         partition = {"market_id": market_day.market_id, "partition_date": market_day.day}
@@ -164,7 +169,6 @@ def _day_materializations(table_group, reports, warehouse, market_days, cost):
             yield materialization(
                 table,
                 reports[table.name],
-                warehouse,
                 partition_key=market_day.key,
                 partition_values=partition,
                 # The API cost is carried by the first table of the group so it is counted once.

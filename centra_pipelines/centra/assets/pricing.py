@@ -84,7 +84,8 @@ def centra_prices(
         market_id = int(market_key)
         pricelist_ids = pricelists_by_market.get(market_id, set())
         if not pricelist_ids:
-            context.log.warning("market %s has no pricelist for its countries", market_id)
+            # Wholesale markets have no countries; their prices come through accounts.
+            context.log.info("market %s has no countries with a pricelist: no prices", market_id)
 
         with centra.measure() as cost:
             rows = price_rows(centra, market_id, pricelist_ids)
@@ -96,7 +97,6 @@ def centra_prices(
         yield materialization(
             tables.prices,
             reports[tables.prices.name],
-            warehouse,
             partition_key=market_key,
             partition_values=partition,
             cost=split_cost(cost, 1)[0],

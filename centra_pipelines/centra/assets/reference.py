@@ -135,7 +135,7 @@ def sync_listed_entity(
     if entity.after_write is not None:
         entity.after_write(context, warehouse)
 
-    return table_result(entity.table, report, warehouse, cost=whole_cost(cost))
+    return table_result(entity.table, report, cost=whole_cost(cost))
 
 
 def listed_entity_asset(entity: ListedEntity) -> dg.AssetsDefinition:

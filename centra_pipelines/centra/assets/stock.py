@@ -57,4 +57,4 @@ def centra_stock(
     context.log.info(
         "stock of %d warehouses: %d rows", len(warehouse_ids), reports["stock"].rows_written
     )
-    return table_result(tables.stock, reports["stock"], warehouse, cost=whole_cost(cost))
+    return table_result(tables.stock, reports["stock"], cost=whole_cost(cost))

@@ -10,8 +10,8 @@ import dagster as dg
 from centra_pipelines.centra.client import ApiUsage
 from centra_pipelines.centra.fields import RawTable
 from centra_pipelines.models import metadata
-from centra_pipelines.settings import CENTRA_KEY_PREFIX, OWNERS, PREVIEW_ROWS
-from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec, WriteReport
+from centra_pipelines.settings import CENTRA_KEY_PREFIX, OWNERS
+from centra_pipelines.warehouse import WriteReport
 
 KINDS = {"centra", "duckdb"}
 
@@ -82,29 +82,9 @@ def _split_int(value: int, parts: int) -> list[int]:
     return [share + (1 if index < remainder else 0) for index in range(parts)]
 
 
-def preview(
-    warehouse: DuckDBWarehouse, table: TableSpec, partition: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """Markdown preview of a few stored rows of the table (or of one partition of it)."""
-    columns = list(table.preview_columns)
-    where, parameters = "TRUE", []
-    if partition:
-        where = " AND ".join(f'"{name}" = ?' for name in partition)
-        parameters = [str(value) for value in partition.values()]
-
-    quoted = ", ".join(f'"{name}"' for name in columns)
-    rows = warehouse.fetch(
-        f"SELECT {quoted} FROM {table.qualified_name} WHERE {where} "
-        f"ORDER BY {quoted} LIMIT {PREVIEW_ROWS}",
-        parameters,
-    )
-    return metadata.preview_metadata(columns, rows)
-
-
 def materialization(
     table: RawTable,
     report: WriteReport,
-    warehouse: DuckDBWarehouse,
     *,
     partition_key: str,
     partition_values: Mapping[str, Any],
@@ -112,10 +92,11 @@ def materialization(
     window: tuple[datetime, datetime] | None = None,
 ) -> dg.AssetMaterialization:
     """The event for one partition of a table, for runs that cover several partitions."""
-    rows = report.rows_by_partition.get(tuple(partition_values.values()), 0)
+    partition = tuple(partition_values.values())
+    rows = report.rows_by_partition.get(partition, 0)
     parts = [
         metadata.write_metadata(rows=rows, rows_replaced=report.rows_deleted),
-        preview(warehouse, table.spec, partition_values),
+        metadata.preview_metadata(report.preview_columns, report.preview(partition)),
     ]
     if cost is not None:
         parts.append(cost.as_metadata())
@@ -130,14 +111,13 @@ def materialization(
 def table_result(
     table: RawTable,
     report: WriteReport,
-    warehouse: DuckDBWarehouse,
     *,
     cost: CostShare | None = None,
 ) -> dg.MaterializeResult:
     """The result of replacing a whole, unpartitioned table."""
     parts = [
         metadata.write_metadata(rows=report.rows_written, rows_replaced=report.rows_deleted),
-        preview(warehouse, table.spec),
+        metadata.preview_metadata(report.preview_columns, report.preview()),
     ]
     if cost is not None:
         parts.append(cost.as_metadata())
