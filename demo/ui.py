@@ -4,6 +4,7 @@ The sandbox runs as its own process on 127.0.0.1:8090 with the demo's seed, so t
 `make demo` synced. Both processes stop on Ctrl-C.
 """
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -61,11 +62,9 @@ def _wait_for_sandbox(api_url: str, timeout_seconds: float = 120) -> None:
     deadline = time.monotonic() + timeout_seconds
     stats_url = api_url.replace("/graphql", "/sandbox/stats")
     while time.monotonic() < deadline:
-        try:
+        with contextlib.suppress(requests.ConnectionError):
             if requests.get(stats_url, timeout=2).ok:
                 return
-        except requests.ConnectionError:
-            pass
         time.sleep(0.5)
 
     raise SystemExit(f"the sandbox did not answer on {stats_url} within {timeout_seconds} s")

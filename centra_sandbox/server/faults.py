@@ -98,7 +98,7 @@ class FaultInjector:
             "truncate": truncate,
         }
         if sum(rates.values()) > 1 or min(rates.values()) < 0:
-            raise SandboxConfigError(f"Fault rates must be ≥ 0 and sum to at most 1; got {rates}.")
+            raise SandboxConfigError(f"Fault rates must be >= 0 and sum to at most 1; got {rates}.")
         with self.lock:
             self.rates = rates
             self.rng = random.Random(seed)

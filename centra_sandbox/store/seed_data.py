@@ -163,7 +163,8 @@ COLORS = (
 )
 
 FIRST_NAMES = (
-    "Åsa", "Björn", "Jürgen", "Søren", "Zoë", "Élodie", "Ingrid", "Märta", "Øystein", "Françoise",
+    "Åsa", "Björn", "Jürgen", "Søren", "Zoë",
+    "Élodie", "Ingrid", "Märta", "Øystein", "Françoise",
     "Oliver", "Emma", "Liam", "Noah", "Maja", "Lukas", "Chloé", "Ola", "Sophie", "Göran",
 )  # fmt: skip
 LAST_NAMES = (
@@ -179,7 +180,13 @@ CITIES = {
     6: ("London", "SW1A 1AA"),
     7: ("Portland", "97205"),
 }
-STREETS = ("Storgatan 12", "Königstraße 5", "Rue de l'Église 3", "Havnegata 9", "Baker Street 221")
+STREETS = (
+    "Storgatan 12",
+    "Königstraße 5",
+    "Rue de l'Église 3",
+    "Havnegata 9",
+    "Baker Street 221",
+)
 
 TRANSLATED_LANGUAGE_IDS = (2, 3, 4, 5)
 DISPLAY_TRANSLATED_FIELDS = (

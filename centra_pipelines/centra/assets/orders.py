@@ -184,27 +184,39 @@ def _specs(table_group: list[RawTable]) -> list[dg.AssetSpec]:
     return specs
 
 
-@dg.multi_asset(
-    name="centra_orders",
-    specs=_specs(ORDER_TABLES),
-    partitions_def=market_day_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    description="DTC orders with lines, discounts, payments, shipments and custom attributes.",
-)
-def centra_orders(
-    context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
-) -> Iterator[dg.AssetMaterialization]:
-    yield from sync_days(context, centra, warehouse, ORDER_TABLES, fetch_orders)
+def market_day_asset(
+    name: str,
+    table_group: list[RawTable],
+    fetch: Callable[[CentraClient, date, list[int]], Iterator[Tagged]],
+    description: str,
+) -> dg.AssetsDefinition:
+    """A multi-asset over related tables, synced per market x day with single-run backfills."""
+
+    @dg.multi_asset(
+        name=name,
+        specs=_specs(table_group),
+        partitions_def=market_day_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        description=description,
+    )
+    def _asset(
+        context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
+    ) -> Iterator[dg.AssetMaterialization]:
+        yield from sync_days(context, centra, warehouse, table_group, fetch)
+
+    return _asset
 
 
-@dg.multi_asset(
-    name="centra_returns",
-    specs=_specs(RETURN_TABLES),
-    partitions_def=market_day_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    description="Returns and return lines, by the order's market and the return's UTC day.",
+centra_orders = market_day_asset(
+    "centra_orders",
+    ORDER_TABLES,
+    fetch_orders,
+    "DTC orders with lines, discounts, payments, shipments and custom attributes.",
 )
-def centra_returns(
-    context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
-) -> Iterator[dg.AssetMaterialization]:
-    yield from sync_days(context, centra, warehouse, RETURN_TABLES, fetch_returns)
+
+centra_returns = market_day_asset(
+    "centra_returns",
+    RETURN_TABLES,
+    fetch_returns,
+    "Returns and return lines, by the order's market and the return's UTC day.",
+)
