@@ -6,15 +6,23 @@ from centra_pipelines.centra import definitions as centra
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.warehouse import definitions as warehouse
 
-shared = dg.Definitions(
-    resources={
-        "centra": CentraClient(
-            api_url=dg.EnvVar("CENTRA_API_URL"), api_token=dg.EnvVar("CENTRA_API_TOKEN")
-        ),
-    },
-    # Steps of one run execute in the run's own process: the work is bound by Centra's rate
-    # limits, not by CPU, and a process per step would cost seconds each.
-    executor=dg.in_process_executor,
-)
 
-defs = dg.Definitions.merge(centra.defs, warehouse.defs, shared)
+def _shared_definitions() -> dg.Definitions:
+    """Resources and execution settings that every system's assets use.
+
+    Built in a function so that this module holds exactly one Definitions object, which is what
+    Dagster's loaders require of a code location.
+    """
+    return dg.Definitions(
+        resources={
+            "centra": CentraClient(
+                api_url=dg.EnvVar("CENTRA_API_URL"), api_token=dg.EnvVar("CENTRA_API_TOKEN")
+            ),
+        },
+        # Steps of one run execute in the run's own process: the work is bound by Centra's rate
+        # limits, not by CPU, and a process per step would cost seconds each.
+        executor=dg.in_process_executor,
+    )
+
+
+defs = dg.Definitions.merge(centra.defs, warehouse.defs, _shared_definitions())

@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from centra_sandbox.errors import SandboxConfigError
@@ -85,6 +86,20 @@ class SandboxConfig:
             )
         self.zone()
         self.quotas()
+        self._check_database_path()
+
+    def _check_database_path(self) -> None:
+        # The store is generated afresh at every start; reusing a file would mix two data sets.
+        if self.database_path is None:
+            return
+        path = Path(self.database_path)
+        if path.exists():
+            raise SandboxConfigError(
+                f"database file {path} already exists; the sandbox generates its data anew on "
+                "every start, so remove the file or give a new path."
+            )
+        if not path.parent.is_dir():
+            raise SandboxConfigError(f"the folder of database file {path} does not exist.")
 
     def zone(self) -> ZoneInfo:
         try:

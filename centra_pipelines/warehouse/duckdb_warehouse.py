@@ -30,6 +30,10 @@ Row = Mapping[str, Any]
 PartitionValues = Mapping[str, Any]
 
 
+class WarehouseConfigError(ValueError):
+    """The warehouse is configured so that writes would be lost; the message says what to set."""
+
+
 class WarehouseWriteError(RuntimeError):
     """A write was rolled back; the message says which table and why."""
 
@@ -58,13 +62,18 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         default=5000, description="Rows buffered before they are inserted; bounds memory use."
     )
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Refuse a bad path when the run starts, before anything is fetched from a source."""
+        self._database_file()
+
     @contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """Open the database with UTC as the session time zone."""
+        database = self._database_file()
         if not read_only:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            database.parent.mkdir(parents=True, exist_ok=True)
 
-        connection = duckdb.connect(self.path, read_only=read_only)
+        connection = duckdb.connect(str(database), read_only=read_only)
         try:
             connection.execute("SET TimeZone = 'UTC'")
             yield connection
@@ -129,8 +138,18 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         with self.connect(read_only=True) as connection:
             return connection.execute(sql, list(parameters)).fetchdf()
 
+    def _database_file(self) -> Path:
+        # DuckDB treats an empty path and ":memory:" as an in-memory database: every run would
+        # succeed and report rows while nothing is kept.
+        if not self.path.strip() or self.path.strip().startswith(":memory:"):
+            raise WarehouseConfigError(
+                f"the warehouse path {self.path!r} is not a file, so nothing written would be "
+                "kept; set CENTRA_WAREHOUSE_PATH to the DuckDB file to write"
+            )
+        return Path(self.path).expanduser()
+
     def table_exists(self, table: TableSpec) -> bool:
-        if not Path(self.path).exists():
+        if not self._database_file().exists():
             return False
 
         rows = self.fetch(

@@ -125,6 +125,19 @@ def test_a_malformed_envelope_raises_response_error(stub, make_client, body):
         make_client().execute(ORDERS, variables={"first": 1})
 
 
+@pytest.mark.parametrize("status", [404, 405])
+def test_a_url_without_a_graphql_endpoint_says_to_fix_the_url(stub, make_client, status):
+    """A base URL without /graphql answers 404; that is a configuration error, not a bad query."""
+    stub.script(Reply({"errors": [{"message": "Not found."}]}, status=status))
+    client = make_client()
+
+    with pytest.raises(errors.CentraResponseError, match="ending in /graphql") as raised:
+        client.execute(ORDERS)
+
+    assert client.api_url in str(raised.value)
+    assert len(stub.requests) == 1
+
+
 def test_a_query_that_does_not_parse_is_rejected_without_spending_a_request(stub, make_client):
     with pytest.raises(errors.CentraQueryError, match="not sent"):
         make_client().execute("query { orders { id }")

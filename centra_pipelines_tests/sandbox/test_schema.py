@@ -5,6 +5,7 @@ import requests
 
 from centra_pipelines_tests.sandbox.conftest import gql, post
 from centra_pipelines_tests.sandbox.usage_queries import ALL_QUERIES
+from centra_sandbox import SandboxConfig, SandboxConfigError
 
 
 @pytest.mark.parametrize(
@@ -159,3 +160,22 @@ def test_request_hook_sees_operation_and_variables(make_sandbox):
     post(sandbox, "query Named($n: Int) { orders(limit: $n) { id } }", {"n": 2})
 
     assert seen == [("Named", {"n": 2})]
+
+
+def test_variables_that_are_not_an_object_get_a_400(sandbox):
+    response = requests.post(
+        sandbox.url,
+        json={"query": "{ stores { id } }", "variables": "x"},
+        headers={"Authorization": f"Bearer {sandbox.token}"},
+    )
+
+    assert response.status_code == 400
+    assert "variables" in response.json()["errors"][0]["message"]
+
+
+def test_an_existing_database_file_is_refused_not_mixed(tmp_path):
+    existing = tmp_path / "sandbox.sqlite"
+    existing.write_bytes(b"")
+
+    with pytest.raises(SandboxConfigError, match="already exists"):
+        SandboxConfig(database_path=str(existing))

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from centra_pipelines.warehouse import Column, DuckDBWarehouse, TableSpec
-from centra_pipelines.warehouse.duckdb_warehouse import WarehouseWriteError
+from centra_pipelines.warehouse.duckdb_warehouse import WarehouseConfigError, WarehouseWriteError
 
 ORDERS = TableSpec(
     schema="test_raw",
@@ -166,3 +166,12 @@ def test_the_report_carries_a_short_preview_per_partition(warehouse):
     assert report.preview((1, DAY)) == [(1,), (2,), (3,), (4,), (5,)]
     assert report.preview((2, DAY)) == [(20,)]
     assert report.rows_by_partition == {(1, DAY): 8, (2, DAY): 1}
+
+
+@pytest.mark.parametrize("path", ["", "  ", ":memory:", ":memory:shared"])
+def test_a_path_that_would_keep_nothing_is_refused(path):
+    """DuckDB silently opens an in-memory database for these; every run would lose its rows."""
+    warehouse = DuckDBWarehouse(path=path)
+
+    with pytest.raises(WarehouseConfigError, match="CENTRA_WAREHOUSE_PATH"):
+        warehouse.replace(ORDERS, [order(1)], run_id="run-1", partitions=None)

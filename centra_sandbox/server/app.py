@@ -89,6 +89,9 @@ class SandboxApp:
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
             message = 'Send a JSON object body like {"query": "...", "variables": {...}}.'
             return Response(400, {"errors": [{"message": message}]})
+        if not isinstance(payload.get("variables") or {}, dict):
+            message = "`variables` must be a JSON object mapping variable names to values."
+            return Response(400, {"errors": [{"message": message}]})
         return self._graphql(payload, permissions)
 
     def _graphql(self, payload: dict, permissions: frozenset[str]) -> Response:

@@ -26,10 +26,14 @@ _SIMPLE_COUNTS = {
     "product_media": "SELECT COUNT(*) FROM productMedia",
     "bundles": "SELECT COUNT(*) FROM products WHERE isBundle = 1",
     "mapped_attributes": "SELECT COUNT(*) FROM mappedAttributes",
-    "attribute_values": (
+    "catalog_attribute_values": (
         "SELECT COALESCE(SUM(json_array_length(t.elementsJSON)), 0) FROM objectAttributes a "
         "JOIN attributeTypes t ON t.name = a.typeName "
-        "WHERE a.objectType IN ('Product', 'ProductVariant', 'Display', 'Customer', 'Order')"
+        "WHERE a.objectType IN ('Product', 'ProductVariant', 'Display')"
+    ),
+    "customer_attribute_values": (
+        "SELECT COALESCE(SUM(json_array_length(t.elementsJSON)), 0) FROM objectAttributes a "
+        "JOIN attributeTypes t ON t.name = a.typeName WHERE a.objectType = 'Customer'"
     ),
     "translations": (
         "SELECT COUNT(*) FROM translations "
@@ -66,6 +70,11 @@ _WINDOW_COUNTS = {
     "shipment_lines": (
         "SELECT COUNT(*) FROM shipmentLines WHERE shipmentId IN "
         f"(SELECT id FROM shipments WHERE orderNumber IN ({_DTC_ORDERS}))"
+    ),
+    "order_attribute_values": (
+        "SELECT COALESCE(SUM(json_array_length(t.elementsJSON)), 0) FROM objectAttributes a "
+        "JOIN attributeTypes t ON t.name = a.typeName "
+        f"WHERE a.objectType = 'Order' AND a.objectId IN ({_DTC_ORDERS})"
     ),
     "returns": f"SELECT COUNT(*) FROM ({_DTC_RETURNS})",
     "return_lines": f"SELECT COUNT(*) FROM returnLines WHERE returnId IN ({_DTC_RETURNS})",

@@ -60,7 +60,7 @@ class CentraQueryError(CentraError):
         self.partial_data = partial_data
         described = "; ".join(
             describe_graphql_error(error) for error in errors[:_ERRORS_IN_MESSAGE]
-        )
+        ).rstrip(".")
         more = len(errors) - _ERRORS_IN_MESSAGE
         suffix = f" (and {more} more)" if more > 0 else ""
         partial = " The partial data in the response was discarded." if partial_data else ""
@@ -108,14 +108,15 @@ class CentraRateLimited(CentraError):
 class CentraUnavailable(CentraError):
     """Centra kept failing with 5xx answers, broken bodies or lost connections."""
 
-    def __init__(self, *, operation: str, attempts: int, last_failure: str) -> None:
+    def __init__(self, *, operation: str, attempts: int, last_failure: str, url: str) -> None:
         self.operation = operation
         self.attempts = attempts
         self.last_failure = last_failure
+        self.url = url
         super().__init__(
-            f"Centra did not answer {operation} usefully in {attempts} attempt(s); last failure: "
-            f"{last_failure}. Check that CENTRA_API_URL is right and reachable and whether "
-            "Centra reports an incident; the run is safe to retry later."
+            f"Centra at {url} did not answer {operation} usefully in {attempts} attempt(s); last "
+            f"failure: {last_failure}. Check that CENTRA_API_URL is right and reachable and "
+            "whether Centra reports an incident; the run is safe to retry later."
         )
 
 

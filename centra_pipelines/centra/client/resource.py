@@ -519,6 +519,12 @@ class CentraClient(ConfigurableResource):
         status = response.status_code
         if status in (401, 403):
             raise CentraAuthenticationError(status_code=status, operation=operation.name)
+        if status in (404, 405):
+            raise CentraResponseError(
+                f"{self.api_url} answered {operation.name} with HTTP {status}: there is no "
+                "GraphQL endpoint at that URL. Set CENTRA_API_URL to the full endpoint, ending "
+                "in /graphql."
+            )
 
         retry_after = parse_retry_after(response.headers.get("Retry-After"), now=self._wall_time())
         if status == 429:
@@ -556,7 +562,7 @@ class CentraClient(ConfigurableResource):
         self, state: _State, failure: _Retryable, *, operation: Operation, attempt: int
     ) -> None:
         if attempt >= self.max_attempts:
-            raise _exhausted(failure, operation=operation, attempts=attempt)
+            raise _exhausted(failure, operation=operation, attempts=attempt, url=self.api_url)
 
         wait = failure.retry_after
         if wait is None:
@@ -566,7 +572,7 @@ class CentraClient(ConfigurableResource):
         if wait > MAX_RETRY_AFTER_SECONDS:
             reason = f"{failure.reason} asked for a wait of {wait:.0f} s, beyond the 1 h cap"
             refused = _Retryable(reason, retry_after=wait, throttled=failure.throttled)
-            raise _exhausted(refused, operation=operation, attempts=attempt)
+            raise _exhausted(refused, operation=operation, attempts=attempt, url=self.api_url)
 
         logger.warning(
             "Centra request %s failed: %s; retrying in %.1f s (attempt %d of %d)",
@@ -617,11 +623,13 @@ def _never_sent(error: Exception) -> bool:
     return isinstance(reason, connect_failures)
 
 
-def _exhausted(failure: _Retryable, *, operation: Operation, attempts: int) -> CentraError:
+def _exhausted(
+    failure: _Retryable, *, operation: Operation, attempts: int, url: str
+) -> CentraError:
     if failure.throttled:
         return CentraRateLimited(operation=operation.name, attempts=attempts, reason=failure.reason)
     return CentraUnavailable(
-        operation=operation.name, attempts=attempts, last_failure=failure.reason
+        operation=operation.name, attempts=attempts, last_failure=failure.reason, url=url
     )
 
 
