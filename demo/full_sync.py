@@ -7,7 +7,6 @@ HTTP 429 during the sync.
 """
 
 import argparse
-import logging
 import sys
 
 import dagster as dg
@@ -28,7 +27,6 @@ from demo.verify import compare_counts, compare_order_totals
 
 def main(argv: list[str] | None = None) -> int:
     arguments = _parse(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     data = DemoData(seed=arguments.seed, orders=arguments.orders)
     prepare_dagster_home()
 
@@ -60,7 +58,7 @@ def _report(sandbox, result) -> int:
     print("\nRows per table (warehouse vs sandbox):")
     for comparison in counts:
         mark = "ok " if comparison.matches else "MISMATCH"
-        print(f"  {mark} {comparison.name:<20} {comparison.actual!s:>8} {comparison.expected!s:>8}")
+        print(f"  {mark} {comparison.name:<26} {comparison.actual!s:>8} {comparison.expected!s:>8}")
 
     print("\nOrder totals per market and currency (orders, grand total incl. tax):")
     for comparison in totals:
