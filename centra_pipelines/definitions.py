@@ -3,6 +3,7 @@
 import dagster as dg
 
 from centra_pipelines.centra import definitions as centra
+from centra_pipelines.centra.assets.quarantine import DataContracts
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.warehouse import definitions as warehouse
 
@@ -18,6 +19,7 @@ def _shared_definitions() -> dg.Definitions:
             "centra": CentraClient(
                 api_url=dg.EnvVar("CENTRA_API_URL"), api_token=dg.EnvVar("CENTRA_API_TOKEN")
             ),
+            "contracts": DataContracts(),
         },
         # Steps of one run execute in the run's own process: the work is bound by Centra's rate
         # limits, not by CPU, and a process per step would cost seconds each.

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from centra_pipelines.models.values import to_decimal, to_utc
+from centra_pipelines.models.values import ValueConversionError, to_decimal, to_utc
 from centra_pipelines.settings import CENTRA_RAW_SCHEMA
 from centra_pipelines.warehouse import Column, TableSpec
 
@@ -46,13 +46,20 @@ def pluck(record: Record | None, path: str) -> Any:
 
 
 def convert(value: Any, type_: str, *, column: str) -> Any:
-    """Convert a wire value to the Python type the warehouse column expects."""
+    """Convert a wire value to the Python type the warehouse column expects.
+
+    A value that cannot be converted is returned as it came, so that the data contract rejects
+    that record with the offending value instead of the whole sync failing on it.
+    """
     if value is None:
         return None
-    if type_.startswith("DECIMAL"):
-        return to_decimal(value, field=column)
-    if type_ == "TIMESTAMPTZ":
-        return to_utc(value, field=column)
+    try:
+        if type_.startswith("DECIMAL"):
+            return to_decimal(value, field=column)
+        if type_ == "TIMESTAMPTZ":
+            return to_utc(value, field=column)
+    except ValueConversionError:
+        return value
     return value
 
 
@@ -103,3 +110,32 @@ def raw_table(
 
 
 RowBuilder = Callable[[Record], list[dict[str, Any]]]
+
+
+def rejects_spec(table: RawTable) -> TableSpec:
+    """The quarantine table beside a raw table: one row per broken rule of a rejected record.
+
+    It is partitioned like its table and replaced with it, so re-materializing a partition after
+    the source was fixed clears the partition's rejects.
+    """
+    spec = table.spec
+    types = {f.column: f.type for f in table.fields}
+    columns = [
+        Column("record_key", "VARCHAR", f"Key of the rejected record ({', '.join(spec.key)})."),
+        Column("position", "BIGINT", "Position of the record in the stream that was read."),
+        *[Column(name, types[name], "Partition of the record.") for name in spec.partition_columns],
+        Column("column_name", "VARCHAR", "Field that broke the rule."),
+        Column("rule", "VARCHAR", "Name of the broken rule."),
+        Column("expected", "VARCHAR", "What the rule expects, in words."),
+        Column("offending_value", "VARCHAR", "The value found (cut to 200 characters)."),
+        Column("record", "JSON", "The whole record as read, so it can be inspected."),
+    ]
+    return TableSpec(
+        schema=spec.schema,
+        name=f"{spec.name}_rejects",
+        description=f"Records of {spec.name} that broke its data contract, with the reason.",
+        columns=tuple(columns),
+        key=("record_key", "position", "column_name", "rule"),
+        partition_columns=spec.partition_columns,
+        preview_columns=("record_key", "column_name", "rule", "offending_value"),
+    )

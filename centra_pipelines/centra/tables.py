@@ -460,6 +460,8 @@ orders = raw_table(
         field("shipping", MONEY, "totals.shipping.value", "Shipping charged."),
         field("handling", MONEY, "totals.handling.value", "Handling charged."),
         field("discounts", MONEY, None, "Sum of the discounts applied to the order."),
+        field("lines_total", MONEY, None, "Sum of the line values incl. tax, as read."),
+        field("line_count", INT, None, "Lines read, fully cancelled ones included."),
         field("tax_added", MONEY, "totals.taxAdded.value", "Tax added on top of prices."),
         field("tax_deducted", MONEY, "totals.taxDeducted.value", "Tax deducted."),
         field("tax_included", MONEY, "totals.taxIncluded.value", "Tax included in prices."),

@@ -1,5 +1,6 @@
 """Centra records become warehouse rows field by field, and API cost splits without loss."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -40,7 +41,7 @@ ORDER = {
 
 
 def test_an_order_feeds_every_order_table_in_the_utc_day_of_its_order_date():
-    rows = list(order_rows(ORDER))
+    rows = list(order_rows(ORDER, date(2026, 11, 2)))
 
     by_table = {}
     for table, row in rows:

@@ -31,7 +31,10 @@ def describe(definitions: dg.Definitions) -> dict:
     jobs = sorted(
         job.name for job in definitions.resolve_all_job_defs() if not job.name.startswith("__")
     )
-    return {"assets": assets, "jobs": jobs}
+    checks = sorted(
+        f"{key.asset_key.to_user_string()}:{key.name}" for key in graph.asset_check_keys
+    )
+    return {"assets": assets, "asset_checks": checks, "jobs": jobs}
 
 
 def _describe_partitions(partitions: dg.PartitionsDefinition | None) -> str | None:

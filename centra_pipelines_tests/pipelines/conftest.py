@@ -7,6 +7,7 @@ from datetime import date
 import dagster as dg
 import pytest
 
+from centra_pipelines.centra.assets.quarantine import DataContracts
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.warehouse import DuckDBWarehouse
 from centra_sandbox import SandboxConfig, start_sandbox
@@ -27,7 +28,11 @@ class Pipeline:
         return CentraClient(api_url=self.sandbox.url, api_token=self.sandbox.token, **overrides)
 
     def resources(self, **client_overrides) -> dict:
-        return {"centra": self.client(**client_overrides), "warehouse": self.warehouse}
+        return {
+            "centra": self.client(**client_overrides),
+            "warehouse": self.warehouse,
+            "contracts": DataContracts(),
+        }
 
     def count(self, table: str, where: str = "TRUE") -> int:
         return self.warehouse.fetch(f"SELECT count(*) FROM centra_raw.{table} WHERE {where}")[0][0]

@@ -26,7 +26,26 @@ def test_full_sync_lands_every_entity_exactly_with_no_429(pipeline):
     assert mismatched_totals == []
     assert pipeline.sandbox.metrics()["throttled"] == 0
     assert result.api_throttled == 0
+    evaluated, failed = contract_checks(pipeline, result)
+    assert evaluated >= len(pipeline.sandbox.stats()["counts"])
+    assert failed == []
     assert result.api_requests == pipeline.sandbox.metrics()["requests"]
+
+
+def contract_checks(pipeline, result) -> tuple[int, list[str]]:
+    """Clean seeded data must pass every data contract: a failure means a wrong rule."""
+    evaluated, failed = 0, []
+    for run_id in result.run_ids:
+        records = pipeline.instance.get_records_for_run(
+            run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        ).records
+        for record in records:
+            evaluation = record.event_log_entry.dagster_event.event_specific_data
+            evaluated += 1
+            if not evaluation.passed:
+                failed.append(f"{evaluation.asset_key.to_user_string()}: {evaluation.metadata}")
+
+    return evaluated, failed
 
 
 def test_every_seeded_entity_is_non_empty(pipeline):

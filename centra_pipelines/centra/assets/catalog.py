@@ -7,14 +7,18 @@ from typing import Any
 import dagster as dg
 
 from centra_pipelines.centra import queries, tables
+from centra_pipelines.centra.assets.quarantine import DataContracts
 from centra_pipelines.centra.assets.sync import (
     attribute_rows,
+    contract_check_specs,
+    contract_checks,
     ids,
     iter_items,
     raw_asset_spec,
     table_result,
     translation_rows,
     whole_cost,
+    write_through_contracts,
 )
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec
@@ -107,17 +111,21 @@ def catalog_rows(centra: CentraClient) -> Iterator[Tagged]:
 
 @dg.multi_asset(
     name="centra_catalog",
+    check_specs=contract_check_specs(CATALOG_TABLES),
     specs=[raw_asset_spec(tables.products, group=GROUP)]
     + [raw_asset_spec(table, group=GROUP, deps=[tables.products]) for table in CATALOG_TABLES[1:]],
     description="Products, variants, sizes, media, bundles and displays with their translations "
     "and custom attributes, replaced together in one transaction.",
 )
 def centra_catalog(
-    context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
-) -> Iterator[dg.MaterializeResult]:
+    context: dg.AssetExecutionContext,
+    centra: CentraClient,
+    warehouse: DuckDBWarehouse,
+    contracts: DataContracts,
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     with centra.measure() as cost:
-        targets = {table.spec: None for table in CATALOG_TABLES}
-        reports = warehouse.replace_many(targets, catalog_rows(centra), run_id=context.run.run_id)
+        rows = catalog_rows(centra)
+        reports, quarantine = write_through_contracts(context, warehouse, CATALOG_TABLES, rows)
 
     if reports[tables.products.name].rows_written == 0:
         context.log.warning("Centra returned no products; the catalogue tables are now empty")
@@ -126,3 +134,4 @@ def centra_catalog(
         # The whole API cost is carried by the products asset so that it is counted once.
         share = whole_cost(cost) if table is tables.products else None
         yield table_result(table, reports[table.name], cost=share)
+    yield from contract_checks(quarantine, CATALOG_TABLES, contracts)

@@ -6,12 +6,16 @@ from typing import Any
 import dagster as dg
 
 from centra_pipelines.centra import queries, tables
+from centra_pipelines.centra.assets.quarantine import DataContracts
 from centra_pipelines.centra.assets.sync import (
     attribute_rows,
+    contract_check_specs,
+    contract_checks,
     iter_items,
     raw_asset_spec,
     table_result,
     whole_cost,
+    write_through_contracts,
 )
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec
@@ -39,15 +43,20 @@ def customer_rows(centra: CentraClient) -> Iterator[tuple[TableSpec, dict[str, A
 @dg.multi_asset(
     name="centra_customers",
     specs=[raw_asset_spec(table, group="centra_customers") for table in CUSTOMER_TABLES],
+    check_specs=contract_check_specs(CUSTOMER_TABLES),
     description="Customers, their addresses and custom attributes, replaced together.",
 )
 def centra_customers(
-    context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
-) -> Iterator[dg.MaterializeResult]:
+    context: dg.AssetExecutionContext,
+    centra: CentraClient,
+    warehouse: DuckDBWarehouse,
+    contracts: DataContracts,
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     with centra.measure() as cost:
-        targets = {table.spec: None for table in CUSTOMER_TABLES}
-        reports = warehouse.replace_many(targets, customer_rows(centra), run_id=context.run.run_id)
+        rows = customer_rows(centra)
+        reports, quarantine = write_through_contracts(context, warehouse, CUSTOMER_TABLES, rows)
 
     for table in CUSTOMER_TABLES:
         share = whole_cost(cost) if table is tables.customers else None
         yield table_result(table, reports[table.name], cost=share)
+    yield from contract_checks(quarantine, CUSTOMER_TABLES, contracts)

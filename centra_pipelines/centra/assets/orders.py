@@ -12,17 +12,21 @@ from typing import Any
 import dagster as dg
 
 from centra_pipelines.centra import queries, tables
+from centra_pipelines.centra.assets.quarantine import DataContracts, Quarantine
 from centra_pipelines.centra.assets.sync import (
     attribute_rows,
+    contract_check_specs,
+    contract_checks,
     iter_items,
     materialization,
     raw_asset_spec,
     split_cost,
+    write_through_contracts,
 )
 from centra_pipelines.centra.client import ApiUsage, CentraClient
 from centra_pipelines.centra.fields import RawTable, pluck
 from centra_pipelines.models.partitions import MarketDay, market_day_partitions, market_days_by_day
-from centra_pipelines.models.values import to_decimal, to_utc
+from centra_pipelines.models.values import ValueConversionError, to_decimal, to_utc
 from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec, WriteReport
 
 GROUP = "centra_orders"
@@ -41,29 +45,40 @@ RETURN_TABLES = [tables.returns, tables.return_lines]
 Tagged = tuple[TableSpec, dict[str, Any]]
 
 
-def partition_of(market_id: int, timestamp: str, *, field: str) -> dict[str, Any]:
+def partition_of(market_id: int, timestamp: str, *, field: str, day: date) -> dict[str, Any]:
     """Partition columns of a document, taken from the document itself.
 
     Deriving them from the record, not from the partition being synced, means a record that Centra
     returned outside the requested window fails the write instead of landing in the wrong place.
+    A timestamp that cannot be read falls back to the day being synced, so the record lands in
+    that partition's rejects with the contract's reason instead of failing the whole day.
     """
-    return {"market_id": market_id, "partition_date": to_utc(timestamp, field=field).date()}
+    try:
+        return {"market_id": market_id, "partition_date": to_utc(timestamp, field=field).date()}
+    except ValueConversionError:
+        return {"market_id": market_id, "partition_date": day}
 
 
-def order_rows(order: Mapping[str, Any]) -> Iterator[Tagged]:
+def order_rows(order: Mapping[str, Any], day: date) -> Iterator[Tagged]:
     """Rows of every order table that one order record feeds."""
-    where = partition_of(pluck(order, "market.id"), order["orderDate"], field="orderDate")
+    where = partition_of(
+        pluck(order, "market.id"), order.get("orderDate"), field="orderDate", day=day
+    )
     number = order["number"]
     currency = pluck(order, "grandTotal.currency.code")
     discounts = order.get("discountsApplied") or []
-    discounted = sum(
-        (to_decimal(pluck(d, "value.value"), field="discount") or Decimal(0) for d in discounts),
-        Decimal(0),
-    )
-    yield tables.orders.spec, tables.orders.row(order, discounts=discounted, **where)
+    lines = [
+        tables.order_lines.row(line, order_number=number, currency=currency, **where)
+        for line in order.get("lines") or []
+    ]
+    totals = {
+        "discounts": _sum(to_decimal_or_none(pluck(d, "value.value")) for d in discounts),
+        "lines_total": _sum(line["line_value"] for line in lines),
+        "line_count": len(lines),
+    }
+    yield tables.orders.spec, tables.orders.row(order, **totals, **where)
 
-    for line in order.get("lines") or []:
-        row = tables.order_lines.row(line, order_number=number, currency=currency, **where)
+    for row in lines:
         yield tables.order_lines.spec, row
 
     for index, discount in enumerate(discounts):
@@ -82,6 +97,23 @@ def order_rows(order: Mapping[str, Any]) -> Iterator[Tagged]:
         yield tables.order_attribute_values.spec, row
 
 
+def to_decimal_or_none(value: Any) -> Decimal | None:
+    try:
+        return to_decimal(value, field="amount")
+    except ValueConversionError:
+        return None
+
+
+def _sum(amounts) -> Decimal | None:
+    """Sum of amounts; None when one is unreadable, so the totals rule does not misfire."""
+    total = Decimal(0)
+    for amount in amounts:
+        if not isinstance(amount, Decimal):
+            return None
+        total += amount
+    return total
+
+
 def shipment_rows(
     shipment: Mapping[str, Any], order_number: int, currency: str, where: dict[str, Any]
 ) -> Iterator[Tagged]:
@@ -95,9 +127,9 @@ def shipment_rows(
         yield tables.shipment_lines.spec, row
 
 
-def return_rows(centra_return: Mapping[str, Any]) -> Iterator[Tagged]:
+def return_rows(centra_return: Mapping[str, Any], day: date) -> Iterator[Tagged]:
     market_id = pluck(centra_return, "order.market.id")
-    where = partition_of(market_id, centra_return["createdAt"], field="createdAt")
+    where = partition_of(market_id, centra_return.get("createdAt"), field="createdAt", day=day)
     yield tables.returns.spec, tables.returns.row(centra_return, **where)
 
     for line in centra_return.get("lines") or []:
@@ -118,7 +150,7 @@ def fetch_orders(centra: CentraClient, day: date, market_ids: list[int]) -> Iter
         queries.ORDERS, connection_path="orderConnection", variables=variables
     )
     for order in iter_items(pages):
-        yield from order_rows(order)
+        yield from order_rows(order, day)
 
 
 def fetch_returns(centra: CentraClient, day: date, market_ids: list[int]) -> Iterator[Tagged]:
@@ -126,7 +158,7 @@ def fetch_returns(centra: CentraClient, day: date, market_ids: list[int]) -> Ite
     pages = centra.iter_pages(queries.RETURNS, items_path="returns", variables=day_variables(day))
     for centra_return in iter_items(pages):
         if pluck(centra_return, "order.market.id") in market_ids:
-            yield from return_rows(centra_return)
+            yield from return_rows(centra_return, day)
 
 
 def sync_days(
@@ -135,16 +167,19 @@ def sync_days(
     warehouse: DuckDBWarehouse,
     table_group: list[RawTable],
     fetch: Callable[[CentraClient, date, list[int]], Iterator[Tagged]],
-) -> Iterator[dg.AssetMaterialization]:
+    contracts: DataContracts,
+) -> Iterator[dg.AssetMaterialization | dg.AssetCheckResult]:
     """Replace every partition of the run, one day (all its markets) per Centra query."""
+    quarantine = Quarantine(table_group)
     for day, market_days in market_days_by_day(context.partition_keys).items():
         market_ids = [market_day.market_id for market_day in market_days]
         partitions = [{"market_id": m, "partition_date": day} for m in market_ids]
 
         with centra.measure() as cost:
-            targets = {table.spec: partitions for table in table_group}
             rows = fetch(centra, day, market_ids)
-            reports = warehouse.replace_many(targets, rows, run_id=context.run.run_id)
+            reports, _ = write_through_contracts(
+                context, warehouse, table_group, rows, partitions, quarantine
+            )
 
         context.log.info(
             "%s: %d %s across %d markets",
@@ -154,6 +189,8 @@ def sync_days(
             len(market_ids),
         )
         yield from _day_materializations(table_group, reports, market_days, cost)
+
+    yield from contract_checks(quarantine, table_group, contracts)
 
 
 def _day_materializations(
@@ -195,14 +232,18 @@ def market_day_asset(
     @dg.multi_asset(
         name=name,
         specs=_specs(table_group),
+        check_specs=contract_check_specs(table_group),
         partitions_def=market_day_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         description=description,
     )
     def _asset(
-        context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
-    ) -> Iterator[dg.AssetMaterialization]:
-        yield from sync_days(context, centra, warehouse, table_group, fetch)
+        context: dg.AssetExecutionContext,
+        centra: CentraClient,
+        warehouse: DuckDBWarehouse,
+        contracts: DataContracts,
+    ) -> Iterator[dg.AssetMaterialization | dg.AssetCheckResult]:
+        yield from sync_days(context, centra, warehouse, table_group, fetch, contracts)
 
     return _asset
 

@@ -7,11 +7,15 @@ from typing import Any
 import dagster as dg
 
 from centra_pipelines.centra import queries, tables
+from centra_pipelines.centra.assets.quarantine import DataContracts, Quarantine
 from centra_pipelines.centra.assets.sync import (
+    contract_check_specs,
+    contract_checks,
     iter_items,
     materialization,
     raw_asset_spec,
     split_cost,
+    write_through_contracts,
 )
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.models.partitions import market_partitions
@@ -72,13 +76,18 @@ def price_rows(
             skippable=True,
         )
     ],
+    check_specs=contract_check_specs([tables.prices]),
     partitions_def=market_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def centra_prices(
-    context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
-) -> Iterator[dg.AssetMaterialization]:
+    context: dg.AssetExecutionContext,
+    centra: CentraClient,
+    warehouse: DuckDBWarehouse,
+    contracts: DataContracts,
+) -> Iterator[dg.AssetMaterialization | dg.AssetCheckResult]:
     pricelists_by_market = market_pricelists(warehouse)
+    quarantine = Quarantine([tables.prices])
 
     for market_key in context.partition_keys:
         market_id = int(market_key)
@@ -90,8 +99,8 @@ def centra_prices(
         with centra.measure() as cost:
             rows = price_rows(centra, market_id, pricelist_ids)
             partition = {"market_id": market_id}
-            reports = warehouse.replace_many(
-                {tables.prices.spec: [partition]}, rows, run_id=context.run.run_id
+            reports, _ = write_through_contracts(
+                context, warehouse, [tables.prices], rows, [partition], quarantine
             )
 
         yield materialization(
@@ -101,3 +110,5 @@ def centra_prices(
             partition_values=partition,
             cost=split_cost(cost, 1)[0],
         )
+
+    yield from contract_checks(quarantine, [tables.prices], contracts)

@@ -4,20 +4,24 @@ They are small (tens to thousands of rows), so one asset per entity reads every 
 the table in one transaction; there is nothing to partition.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
 
 from centra_pipelines.centra import queries, tables
+from centra_pipelines.centra.assets.quarantine import DataContracts
 from centra_pipelines.centra.assets.sync import (
     codes,
+    contract_check_specs,
+    contract_checks,
     ids,
     iter_items,
     raw_asset_spec,
     table_result,
     whole_cost,
+    write_through_contracts,
 )
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.fields import RawTable
@@ -117,7 +121,8 @@ def sync_listed_entity(
     entity: ListedEntity,
     centra: CentraClient,
     warehouse: DuckDBWarehouse,
-) -> dg.MaterializeResult:
+    contracts: DataContracts,
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """Read every page of the entity's list and replace its table."""
     with centra.measure() as cost:
         extra = entity.extra(centra) if entity.extra else (lambda record: {})
@@ -126,7 +131,7 @@ def sync_listed_entity(
             (entity.table.spec, entity.table.row(record, **extra(record)))
             for record in iter_items(pages)
         )
-        reports = warehouse.replace_many({entity.table.spec: None}, rows, run_id=context.run.run_id)
+        reports, quarantine = write_through_contracts(context, warehouse, [entity.table], rows)
 
     report = reports[entity.table.name]
     if report.rows_written == 0:
@@ -135,17 +140,25 @@ def sync_listed_entity(
     if entity.after_write is not None:
         entity.after_write(context, warehouse)
 
-    return table_result(entity.table, report, cost=whole_cost(cost))
+    yield table_result(entity.table, report, cost=whole_cost(cost))
+    yield from contract_checks(quarantine, [entity.table], contracts)
 
 
 def listed_entity_asset(entity: ListedEntity) -> dg.AssetsDefinition:
     spec = raw_asset_spec(entity.table, group=entity.group)
 
-    @dg.multi_asset(specs=[spec], name=f"centra_{entity.table.name}")
+    @dg.multi_asset(
+        specs=[spec],
+        check_specs=contract_check_specs([entity.table]),
+        name=f"centra_{entity.table.name}",
+    )
     def _asset(
-        context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
-    ) -> dg.MaterializeResult:
-        return sync_listed_entity(context, entity, centra, warehouse)
+        context: dg.AssetExecutionContext,
+        centra: CentraClient,
+        warehouse: DuckDBWarehouse,
+        contracts: DataContracts,
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        yield from sync_listed_entity(context, entity, centra, warehouse, contracts)
 
     return _asset
 

@@ -6,7 +6,16 @@ from typing import Any
 import dagster as dg
 
 from centra_pipelines.centra import queries, tables
-from centra_pipelines.centra.assets.sync import iter_items, raw_asset_spec, table_result, whole_cost
+from centra_pipelines.centra.assets.quarantine import DataContracts
+from centra_pipelines.centra.assets.sync import (
+    contract_check_specs,
+    contract_checks,
+    iter_items,
+    raw_asset_spec,
+    table_result,
+    whole_cost,
+    write_through_contracts,
+)
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec
 
@@ -31,10 +40,14 @@ def stock_rows(centra: CentraClient, warehouse_ids: list[int]) -> Iterator[tuple
 @dg.multi_asset(
     name="centra_stock",
     specs=[raw_asset_spec(tables.stock, group="centra_stock", deps=[tables.warehouses])],
+    check_specs=contract_check_specs([tables.stock]),
 )
 def centra_stock(
-    context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
-) -> dg.MaterializeResult:
+    context: dg.AssetExecutionContext,
+    centra: CentraClient,
+    warehouse: DuckDBWarehouse,
+    contracts: DataContracts,
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     if not warehouse.table_exists(tables.warehouses.spec):
         raise dg.Failure(
             "centra/stock reads warehouse ids from centra/warehouses, which has never been "
@@ -52,9 +65,10 @@ def centra_stock(
 
     with centra.measure() as cost:
         rows = stock_rows(centra, warehouse_ids)
-        reports = warehouse.replace_many({tables.stock.spec: None}, rows, run_id=context.run.run_id)
+        reports, quarantine = write_through_contracts(context, warehouse, [tables.stock], rows)
 
     context.log.info(
         "stock of %d warehouses: %d rows", len(warehouse_ids), reports["stock"].rows_written
     )
-    return table_result(tables.stock, reports["stock"], cost=whole_cost(cost))
+    yield table_result(tables.stock, reports["stock"], cost=whole_cost(cost))
+    yield from contract_checks(quarantine, [tables.stock], contracts)

@@ -7,11 +7,17 @@ from typing import Any
 
 import dagster as dg
 
+from centra_pipelines.centra.assets.quarantine import (
+    DataContracts,
+    Quarantine,
+    check_results,
+    check_specs,
+)
 from centra_pipelines.centra.client import ApiUsage
 from centra_pipelines.centra.fields import RawTable
 from centra_pipelines.models import metadata
 from centra_pipelines.settings import CENTRA_KEY_PREFIX, OWNERS
-from centra_pipelines.warehouse import WriteReport
+from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec, WriteReport
 
 KINDS = {"centra", "duckdb"}
 
@@ -166,3 +172,42 @@ def ids(records: Iterable[Mapping[str, Any]] | None) -> list[Any]:
 
 def codes(records: Iterable[Mapping[str, Any]] | None) -> list[Any]:
     return [record["code"] for record in records or []]
+
+
+def write_through_contracts(
+    context: dg.AssetExecutionContext,
+    warehouse: DuckDBWarehouse,
+    table_group: Sequence[RawTable],
+    rows: Iterable[tuple[TableSpec, Mapping[str, Any]]],
+    partitions: Sequence[Mapping[str, Any]] | None = None,
+    quarantine: Quarantine | None = None,
+) -> tuple[dict[str, WriteReport], Quarantine]:
+    """Validate rows against their contracts and replace the tables and their rejects at once.
+
+    A run that writes in several transactions (one per day or market) passes the same quarantine
+    to each, so its check covers the whole run and a key repeated across writes is still caught.
+    """
+    quarantine = quarantine or Quarantine(table_group)
+    reports = warehouse.replace_many(
+        quarantine.targets(partitions), quarantine.filter(rows), run_id=context.run.run_id
+    )
+
+    for name, report in reports.items():
+        if name.endswith("_rejects") and report.rows_written:
+            context.log.warning(
+                "%d broken rules quarantined in %s; the valid records landed",
+                report.rows_written,
+                report.table,
+            )
+    return reports, quarantine
+
+
+def contract_checks(
+    quarantine: Quarantine, table_group: Sequence[RawTable], contracts: DataContracts
+) -> Iterator[dg.AssetCheckResult]:
+    keys = {table.name: asset_key(table) for table in table_group}
+    yield from check_results(quarantine, keys, contracts.max_reject_share)
+
+
+def contract_check_specs(table_group: Sequence[RawTable]) -> list[dg.AssetCheckSpec]:
+    return check_specs(table_group, [asset_key(table) for table in table_group])
