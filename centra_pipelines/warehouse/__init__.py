@@ -3,7 +3,8 @@
 Nothing here knows which system the rows came from; sources describe their tables with TableSpec.
 """
 
+from centra_pipelines.warehouse.audit import WriteAudit, record_history
 from centra_pipelines.warehouse.duckdb_warehouse import DuckDBWarehouse, WriteReport
 from centra_pipelines.warehouse.tables import Column, TableSpec
 
-__all__ = ["Column", "DuckDBWarehouse", "TableSpec", "WriteReport"]
+__all__ = ["Column", "DuckDBWarehouse", "TableSpec", "WriteAudit", "WriteReport", "record_history"]

@@ -6,6 +6,7 @@ duplicates rows and a failed run leaves the previous contents in place.
 
 import json
 import logging
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import duckdb
 import pandas as pd
 from pydantic import Field
 
+from centra_pipelines.warehouse.audit import AuditSummary, WriteAudit, create_ledger, record_write
 from centra_pipelines.warehouse.tables import LINEAGE_COLUMNS, TableSpec
 
 logger = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class WriteReport:
     rows_by_partition: dict[tuple, int] = field(default_factory=dict)
     preview_columns: tuple[str, ...] = ()
     preview_by_partition: dict[tuple, list[tuple]] = field(default_factory=dict)
+    audit: AuditSummary | None = None
 
     def preview(self, partition: tuple = ()) -> list[tuple]:
         """The first stored rows of a partition (of the table when unpartitioned)."""
@@ -87,10 +90,11 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         *,
         run_id: str,
         partitions: Sequence[PartitionValues] | None = None,
+        audit: WriteAudit | None = None,
     ) -> WriteReport:
         """Replace the given partitions of one table (all of it when None) with `rows`."""
         reports = self.replace_many(
-            {table: partitions}, ((table, row) for row in rows), run_id=run_id
+            {table: partitions}, ((table, row) for row in rows), run_id=run_id, audit=audit
         )
         return reports[table.name]
 
@@ -100,6 +104,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         rows: Iterable[tuple[TableSpec, Row]],
         *,
         run_id: str,
+        audit: WriteAudit | None = None,
     ) -> dict[str, WriteReport]:
         """Replace partitions of several related tables in one transaction.
 
@@ -112,7 +117,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         with self.connect() as connection:
             connection.execute("BEGIN TRANSACTION")
             try:
-                reports = self._replace_in_transaction(connection, targets, rows, run_id)
+                reports = self._replace_in_transaction(connection, targets, rows, run_id, audit)
                 connection.execute("COMMIT")
             except Exception:
                 connection.execute("ROLLBACK")
@@ -166,6 +171,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         targets: Mapping[TableSpec, Sequence[PartitionValues] | None],
         rows: Iterable[tuple[TableSpec, Row]],
         run_id: str,
+        audit: WriteAudit | None,
     ) -> dict[str, WriteReport]:
         scopes = {
             table: _partition_scope(table, partitions) for table, partitions in targets.items()
@@ -194,7 +200,34 @@ class DuckDBWarehouse(dg.ConfigurableResource):
                 preview_by_partition=_preview(connection, table, scope_sql, scope_parameters),
             )
 
+        if audit is not None:
+            _audit(connection, targets, scopes, reports, audit, run_id, synced_at)
         return reports
+
+
+def _audit(
+    connection: duckdb.DuckDBPyConnection,
+    targets: Mapping[TableSpec, Sequence[PartitionValues] | None],
+    scopes: Mapping[TableSpec, tuple[str, list[Any]]],
+    reports: dict[str, WriteReport],
+    audit: WriteAudit,
+    run_id: str,
+    written_at: datetime,
+) -> None:
+    create_ledger(connection)
+    write_id = uuid.uuid4().hex
+    for table, scope in scopes.items():
+        reports[table.name].audit = record_write(
+            connection,
+            table,
+            scope,
+            audit=audit,
+            write_id=write_id,
+            run_id=run_id,
+            written_at=written_at,
+            partitions=targets[table],
+            rows_replaced=reports[table.name].rows_deleted,
+        )
 
 
 def _stream_rows(

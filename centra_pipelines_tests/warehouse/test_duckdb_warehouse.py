@@ -1,11 +1,18 @@
 """The warehouse replaces partitions atomically and keeps money and time exact."""
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
-from centra_pipelines.warehouse import Column, DuckDBWarehouse, TableSpec
+from centra_pipelines.warehouse import (
+    Column,
+    DuckDBWarehouse,
+    TableSpec,
+    WriteAudit,
+    record_history,
+)
 from centra_pipelines.warehouse.duckdb_warehouse import WarehouseConfigError, WarehouseWriteError
 
 ORDERS = TableSpec(
@@ -175,3 +182,56 @@ def test_a_path_that_would_keep_nothing_is_refused(path):
 
     with pytest.raises(WarehouseConfigError, match="CENTRA_WAREHOUSE_PATH"):
         warehouse.replace(ORDERS, [order(1)], run_id="run-1", partitions=None)
+
+
+AUDIT = WriteAudit(direction="inbound", system="centra", asset_by_table={"orders": "centra/orders"})
+
+
+def test_the_ledger_tells_which_run_wrote_a_record_when_and_what_changed(warehouse):
+    partition = [{"market_id": 1, "partition_date": DAY}]
+    warehouse.replace(
+        ORDERS, [order(1), order(2)], run_id="run-1", partitions=partition, audit=AUDIT
+    )
+    warehouse.replace(
+        ORDERS, [order(1), order(2)], run_id="run-2", partitions=partition, audit=AUDIT
+    )
+    report = warehouse.replace(
+        ORDERS,
+        [order(1, total="99.90"), order(2)],
+        run_id="run-3",
+        partitions=partition,
+        audit=AUDIT,
+    )
+
+    with warehouse.connect(read_only=True) as connection:
+        history = record_history(connection, "orders", "1")
+
+    assert [(h["run_id"], h["change"]) for h in history] == [
+        ("run-1", "new"),
+        ("run-2", "unchanged"),
+        ("run-3", "changed"),
+    ]
+    assert history[-1]["asset"] == "centra/orders"
+    assert json.loads(history[-1]["changed_fields"]) == ["total"]
+    assert history[0]["written_at"].tzinfo is not None
+    assert (report.audit.new, report.audit.changed, report.audit.unchanged) == (0, 1, 1)
+
+
+def test_a_rolled_back_write_leaves_no_ledger_entry(warehouse):
+    partition = [{"market_id": 1, "partition_date": DAY}]
+
+    with pytest.raises(WarehouseWriteError):
+        warehouse.replace(
+            ORDERS, [order(1), order(1)], run_id="run-1", partitions=partition, audit=AUDIT
+        )
+
+    with warehouse.connect(read_only=True) as connection:
+        tables = connection.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'audit'"
+        ).fetchone()[0]
+        written = (
+            connection.execute("SELECT count(*) FROM audit.written_records").fetchone()[0]
+            if tables
+            else 0
+        )
+    assert written == 0

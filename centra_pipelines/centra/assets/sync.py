@@ -17,7 +17,7 @@ from centra_pipelines.centra.client import ApiUsage
 from centra_pipelines.centra.fields import RawTable
 from centra_pipelines.models import metadata
 from centra_pipelines.settings import CENTRA_KEY_PREFIX, OWNERS
-from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec, WriteReport
+from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec, WriteAudit, WriteReport
 
 KINDS = {"centra", "duckdb"}
 
@@ -188,8 +188,20 @@ def write_through_contracts(
     to each, so its check covers the whole run and a key repeated across writes is still caught.
     """
     quarantine = quarantine or Quarantine(table_group)
+    audit = WriteAudit(
+        direction="inbound",
+        system="centra",
+        asset_by_table={
+            name: asset_key(table).to_user_string()
+            for table in table_group
+            for name in (table.name, f"{table.name}_rejects")
+        },
+    )
     reports = warehouse.replace_many(
-        quarantine.targets(partitions), quarantine.filter(rows), run_id=context.run.run_id
+        quarantine.targets(partitions),
+        quarantine.filter(rows),
+        run_id=context.run.run_id,
+        audit=audit,
     )
 
     for name, report in reports.items():
