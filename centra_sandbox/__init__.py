@@ -8,9 +8,12 @@ from centra_sandbox.config import PLANS, SandboxConfig
 from centra_sandbox.errors import SandboxConfigError, SandboxError, StoreError
 from centra_sandbox.sandbox import Sandbox, start_sandbox
 from centra_sandbox.server.faults import Fault
+from centra_sandbox.store.bad_records import BadRecord, CardData
 
 __all__ = [
     "PLANS",
+    "BadRecord",
+    "CardData",
     "Fault",
     "Sandbox",
     "SandboxConfig",

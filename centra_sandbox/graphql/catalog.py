@@ -314,12 +314,15 @@ variant.set_field("product", fk("products", "productId"))
 variant.set_field("sizeChart", fk("sizeCharts", "sizeChartId"))
 variant.set_field("attributes", attributes_resolver("ProductVariant"))
 variant.set_field("translations", translations_resolver("ProductVariant"))
-variant.set_field(
-    "productSizes",
-    lambda obj, info: info.context.db.all(
-        f"{common.SIZE_SELECT} WHERE ps.productVariantId = ? ORDER BY ps.sortOrder", (obj["id"],)
-    ),
-)
+
+
+@variant.field("productSizes")
+def resolve_product_sizes(obj: dict, info: GraphQLResolveInfo) -> list[dict]:
+    sql = f"{common.SIZE_SELECT} WHERE ps.productVariantId = ? ORDER BY ps.sortOrder"
+    rows = info.context.db.all(sql, (obj["id"],))
+    return common.with_repeats(info.context, "ProductSize", rows)
+
+
 variant.set_field(
     "unitCost",
     lambda obj, info: common.money(
@@ -334,6 +337,9 @@ variant.set_field(
 size = ObjectType("ProductSize")
 size.set_field("size", fk("sizes", "sizeId"))
 size.set_field("productVariant", fk("productVariants", "productVariantId"))
+size.set_field(
+    "SKU", lambda obj, info: info.context.override("ProductSize", obj["id"], "SKU", obj["SKU"])
+)
 size.set_field(
     "stockTotals", lambda obj, info: stock_totals(info.context, "s.productSizeId = ?", (obj["id"],))
 )

@@ -49,6 +49,16 @@ def product_size(ctx: RequestContext, size_id: int | None) -> dict | None:
     return ctx.db.one(f"{SIZE_SELECT} WHERE ps.id = ?", (size_id,))
 
 
+def with_repeats(ctx: RequestContext, type_name: str, rows: list[dict]) -> list[dict]:
+    """Rows of a list, each planted duplicate listed twice with the same id (a bad record)."""
+    listed = []
+    for row in rows:
+        listed.append(row)
+        if ctx.override(type_name, row["id"], "listedTwice", False):
+            listed.append(row)
+    return listed
+
+
 def money(ctx: RequestContext, cents: int | None, currency_id: int, rate: str | None = None) -> Any:
     if cents is None:
         return None

@@ -1,6 +1,8 @@
 """Per-request state handed to resolvers as `info.context`."""
 
+import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,3 +26,16 @@ class RequestContext:
         if permission not in self.permissions_used:
             self.permissions_used.append(permission)
         return permission in self.permissions
+
+    @cached_property
+    def overrides(self) -> dict[tuple[str, int, str], Any]:
+        # Read once per request: the table is empty unless a test planted bad records.
+        rows = self.db.all("SELECT * FROM rawOverrides")
+        return {
+            (row["typeName"], row["objectId"], row["field"]): json.loads(row["valueJSON"])
+            for row in rows
+        }
+
+    def override(self, type_name: str, object_id: int, field_name: str, default: Any) -> Any:
+        """The planted value of one field, or `default` when none is planted."""
+        return self.overrides.get((type_name, object_id, field_name), default)

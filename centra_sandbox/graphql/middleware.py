@@ -7,7 +7,11 @@ from graphql import GraphQLResolveInfo, get_named_type
 
 from centra_sandbox.graphql.permissions import permission_error, required_permission
 from centra_sandbox.graphql.phpdate import php_format
-from centra_sandbox.graphql.scalars import DEFAULT_DATE_FORMAT, DEFAULT_DATETIME_FORMAT
+from centra_sandbox.graphql.scalars import (
+    DEFAULT_DATE_FORMAT,
+    DEFAULT_DATETIME_FORMAT,
+    RawDateTime,
+)
 
 
 class FieldMiddleware:
@@ -27,6 +31,8 @@ class FieldMiddleware:
 
 
 def _format_datetime(value: Any, pattern: str | None, info: GraphQLResolveInfo) -> str:
+    if isinstance(value, RawDateTime):
+        return value
     if isinstance(value, int):
         value = datetime.fromtimestamp(value, UTC)
     moment = value.astimezone(info.context.zone)

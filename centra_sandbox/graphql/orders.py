@@ -1,5 +1,6 @@
 """Resolvers of customers, orders, lines, payments, shipments, returns and counters."""
 
+from dataclasses import replace
 from typing import Any
 
 from ariadne import InterfaceType, ObjectType, QueryType
@@ -21,6 +22,7 @@ from centra_sandbox.graphql.listing import (
     string_match,
 )
 from centra_sandbox.graphql.money import Money, tax_included
+from centra_sandbox.graphql.scalars import RawDateTime
 from centra_sandbox.store.seed_data import SHIPPING_OPTIONS
 
 _STORE_TYPE = "storeId IN (SELECT id FROM stores WHERE type = ?)"
@@ -161,7 +163,12 @@ def order_of(ctx: RequestContext, number: int) -> dict:
 
 
 def order_money(ctx: RequestContext, order: dict, cents: int) -> Money:
-    return common.money(ctx, cents, order["currencyId"], order["currencyBaseRate"])
+    amount = common.money(ctx, cents, order["currencyId"], order["currencyBaseRate"])
+    # A planted unknown currency code reaches every money field of the order alike.
+    code = ctx.override("Order", order["number"], "currency", None)
+    if code is None:
+        return amount
+    return replace(amount, currency={**amount.currency, "code": code, "name": code})
 
 
 def _with_order(rows: list[dict], order: dict) -> list[dict]:
@@ -212,6 +219,7 @@ def _order_fields(target: ObjectType) -> None:
     target.set_field("billingAddress", fk("addresses", "billingAddressId"))
     target.set_field("shippingAddress", fk("addresses", "shippingAddressId"))
     target.set_field("attributes", attributes_resolver("Order", key="number"))
+    target.set_field("updatedAt", resolve_updated_at)
     target.set_field("grandTotal", resolve_grand_total)
     target.set_field("lines", resolve_lines)
     target.set_field("totals", resolve_totals)
@@ -237,6 +245,11 @@ def _shipping_option(option_id: int) -> dict:
     return {"id": option_id, "name": name, "uri": uri}
 
 
+def resolve_updated_at(obj: dict, info: GraphQLResolveInfo, **_: Any) -> int | RawDateTime:
+    planted = info.context.override("Order", obj["number"], "updatedAt", None)
+    return obj["updatedAt"] if planted is None else RawDateTime(planted)
+
+
 def resolve_grand_total(obj: dict, info: GraphQLResolveInfo, includingTax: bool = True) -> Money:
     cents = obj["grandTotalCents"]
     if not includingTax:
@@ -247,7 +260,8 @@ def resolve_grand_total(obj: dict, info: GraphQLResolveInfo, includingTax: bool 
 def resolve_lines(obj: dict, info: GraphQLResolveInfo, includeFullyCancelled=False) -> list[dict]:
     condition = "" if includeFullyCancelled else " AND quantity > 0"
     sql = f"SELECT * FROM orderLines WHERE orderNumber = ?{condition} ORDER BY id"
-    return _with_order(info.context.db.all(sql, (obj["number"],)), obj)
+    rows = _with_order(info.context.db.all(sql, (obj["number"],)), obj)
+    return common.with_repeats(info.context, "OrderLine", rows)
 
 
 def resolve_totals(obj: dict, info: GraphQLResolveInfo) -> dict:

@@ -16,6 +16,10 @@ date_scalar = ScalarType("Date")
 datetime_scalar = ScalarType("DateTimeTz")
 
 
+class RawDateTime(str):
+    """A planted malformed DateTimeTz value, served verbatim whatever `format` asks for."""
+
+
 @int64_scalar.serializer
 def serialize_int64(value: int) -> int:
     return int(value)

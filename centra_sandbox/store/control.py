@@ -1,10 +1,15 @@
-"""Data changes that tests make between requests: new orders, edits, touches, deletions."""
+"""Data changes that tests make between requests: new orders, edits, touches, deletions.
+
+Bad records on request (null SKUs, unknown currencies, card data, ...) are in bad_records.py,
+mixed into SandboxControl.
+"""
 
 import random
 import time
 from datetime import UTC, date, datetime
 
 from centra_sandbox.errors import StoreError
+from centra_sandbox.store.bad_records import BadRecordControl, BadRecordLedger
 from centra_sandbox.store.catalog_generator import Catalog
 from centra_sandbox.store.database import Database
 from centra_sandbox.store.generator import window_bounds
@@ -20,12 +25,14 @@ _STATUSES = {"PENDING", "CONFIRMED", "PROCESSING", "SHIPPED", "CANCELLED", "ARCH
 _CHILD_TABLES = ("orderLines", "orderDiscounts", "payments", "shipments", "returns")
 
 
-class SandboxControl:
+class SandboxControl(BadRecordControl):
     """Changes the store the way activity in Centra would; every change bumps `updatedAt`."""
 
     def __init__(self, db: Database, catalog: Catalog, seed: int, orders: int, window) -> None:
         self.db = db
         self.seed = seed
+        self.window_start = window[0]
+        self.bad_records = BadRecordLedger()
         self.factory = OrderFactory(seed, catalog, customer_count(orders), window_bounds(*window))
 
     def create_orders(self, market_id: int, day: date, count: int = 1) -> list[int]:

@@ -186,3 +186,10 @@ CREATE TABLE stockChangeLines (
     id INTEGER PRIMARY KEY, stockChangeId INTEGER NOT NULL, productSizeId INTEGER NOT NULL,
     deliveredQuantity INTEGER NOT NULL
 );
+
+-- Values served verbatim instead of what the rows say: bad records planted by tests through
+-- `sandbox.control` (null SKUs, malformed dates, unknown currencies, ids listed twice).
+CREATE TABLE rawOverrides (
+    typeName TEXT NOT NULL, objectId INTEGER NOT NULL, field TEXT NOT NULL,
+    valueJSON TEXT NOT NULL, PRIMARY KEY (typeName, objectId, field)
+);
