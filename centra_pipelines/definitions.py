@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from centra_pipelines.analytics import definitions as analytics
 from centra_pipelines.centra import definitions as centra
 from centra_pipelines.centra.assets.quarantine import DataContracts
 from centra_pipelines.centra.client import CentraClient
@@ -27,4 +28,4 @@ def _shared_definitions() -> dg.Definitions:
     )
 
 
-defs = dg.Definitions.merge(centra.defs, warehouse.defs, _shared_definitions())
+defs = dg.Definitions.merge(centra.defs, analytics.defs, warehouse.defs, _shared_definitions())

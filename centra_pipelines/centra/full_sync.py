@@ -2,8 +2,9 @@
 
 This is the main job: reference data and catalogue first (the markets asset registers the market
 partitions), then prices for every market, then orders and returns for every market x day of the
-window. Each phase is one Dagster run whose steps execute in-process, and the partitioned phases are
-single-run backfills over a partition range, so nothing pays a process start per step or partition.
+window, then the analytics tables derived from them. Each phase is one Dagster run whose steps
+execute in-process, and the partitioned phases are single-run backfills over a partition range, so
+nothing pays a process start per step or partition.
 """
 
 import logging
@@ -56,6 +57,8 @@ def run_full_sync(
 
     window_keys = window_partition_keys(instance, start=start, days=days)
     _run(defs, instance, "centra_orders_sync", _range_tags(window_keys), result)
+
+    _run(defs, instance, "analytics_build", {}, result)
 
     result.seconds = time.monotonic() - began
     return result

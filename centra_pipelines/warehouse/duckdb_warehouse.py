@@ -134,6 +134,77 @@ class DuckDBWarehouse(dg.ConfigurableResource):
             )
         return reports
 
+    def rebuild(
+        self,
+        table: TableSpec,
+        select_sql: str,
+        parameters: Sequence[Any] = (),
+        *,
+        run_id: str,
+        audit: WriteAudit | None = None,
+    ) -> WriteReport:
+        """Replace a derived table with the result of a query over other tables, atomically.
+
+        `select_sql` must return the table's columns in their declared order.
+        """
+        with self.connect() as connection:
+            connection.execute("BEGIN TRANSACTION")
+            try:
+                report = self._rebuild_in_transaction(
+                    connection, table, select_sql, list(parameters), run_id, audit
+                )
+                connection.execute("COMMIT")
+            except Exception:
+                connection.execute("ROLLBACK")
+                raise
+
+        logger.info("rebuilt %s: %d rows", report.table, report.rows_written)
+        return report
+
+    def _rebuild_in_transaction(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        table: TableSpec,
+        select_sql: str,
+        parameters: list[Any],
+        run_id: str,
+        audit: WriteAudit | None,
+    ) -> WriteReport:
+        _create_table(connection, table)
+        deleted = connection.execute(f"DELETE FROM {table.qualified_name}").fetchone()[0]
+
+        written_at = datetime.now(UTC)
+        names = ", ".join(f'"{name}"' for name in table.column_names)
+        connection.execute(
+            f"INSERT INTO {table.qualified_name} ({names}, _run_id, _synced_at) "
+            f"SELECT *, ?, ? FROM ({select_sql})",
+            # Placeholders in text order: the lineage values come before the query's own.
+            [run_id, written_at, *parameters],
+        )
+
+        scope = ("TRUE", [])
+        total = connection.execute(f"SELECT count(*) FROM {table.qualified_name}").fetchone()[0]
+        _check_unique_key(connection, table, *scope)
+        report = WriteReport(
+            table=table.qualified_name,
+            rows_written=total,
+            rows_deleted=deleted,
+            rows_by_partition={(): total},
+            preview_columns=table.shown_columns,
+            preview_by_partition=_preview(connection, table, *scope),
+        )
+        if audit is not None:
+            _audit(
+                connection,
+                {table: None},
+                {table: scope},
+                {table.name: report},
+                audit,
+                run_id,
+                written_at,
+            )
+        return report
+
     def fetch(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple]:
         """Run a read-only query and return all rows."""
         with self.connect(read_only=True) as connection:

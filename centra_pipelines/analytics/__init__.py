@@ -1,0 +1,1 @@
+"""Analytics tables built in the warehouse from the raw synced data."""
