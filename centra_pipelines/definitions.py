@@ -6,7 +6,12 @@ from centra_pipelines.analytics import definitions as analytics
 from centra_pipelines.centra import definitions as centra
 from centra_pipelines.centra.assets.quarantine import DataContracts
 from centra_pipelines.centra.client import CentraClient
+from centra_pipelines.contracts.card_data import install_log_redaction
 from centra_pipelines.warehouse import definitions as warehouse
+
+# Every process that loads these definitions (code server, run worker, the demo) redacts card
+# numbers from log records of our code and of Dagster, so no log line can carry one.
+install_log_redaction()
 
 
 def _shared_definitions() -> dg.Definitions:

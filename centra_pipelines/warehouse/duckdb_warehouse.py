@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 from pydantic import Field
 
+from centra_pipelines.contracts.card_data import guard_row
 from centra_pipelines.warehouse.audit import AuditSummary, WriteAudit, create_ledger, record_write
 from centra_pipelines.warehouse.tables import LINEAGE_COLUMNS, TableSpec
 
@@ -301,6 +302,22 @@ def _audit(
         )
 
 
+def _without_card_data(table: TableSpec, row: Row) -> Row:
+    """Card data never reaches storage, whatever field of whatever source it hides in.
+
+    The guard replaces card numbers, CVVs and expiry dates next to them, and empties raw PSP
+    payload fields; the warning names the table and the count, never the value.
+    """
+    cleaned, removed = guard_row(row)
+    if removed:
+        logger.warning(
+            "removed %d card-data values from a row of %s before storing it",
+            removed,
+            table.qualified_name,
+        )
+    return cleaned
+
+
 def _stream_rows(
     connection: duckdb.DuckDBPyConnection,
     targets: Mapping[TableSpec, Sequence[PartitionValues] | None],
@@ -317,7 +334,7 @@ def _stream_rows(
             raise WarehouseWriteError(
                 f"a row for {table.qualified_name} arrived, but that table is not being replaced"
             )
-        buffers[table].append(row)
+        buffers[table].append(_without_card_data(table, row))
         if len(buffers[table]) >= batch_rows:
             _insert_batch(connection, table, buffers[table], run_id, synced_at)
             written[table] += len(buffers[table])

@@ -31,7 +31,7 @@ class DataContracts(dg.ConfigurableResource):
     """How much rejection a table may take before its contract check fails."""
 
     max_reject_share: float = Field(
-        default=0.01,
+        default=0.05,
         description="Share of records (0-1) a run may reject per table before the check fails; "
         "below it, any rejection is a warning.",
     )
