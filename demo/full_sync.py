@@ -22,7 +22,7 @@ from demo.environment import (
     export_environment,
     prepare_dagster_home,
 )
-from demo.verify import compare_counts, compare_order_totals
+from demo.verify import compare_counts, compare_order_totals, rejects_summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,26 +41,65 @@ def main(argv: list[str] | None = None) -> int:
     with start_sandbox(config) as sandbox:
         export_environment(api_url=sandbox.url, token=sandbox.token)
         print(f"Sandbox listening on {sandbox.url}; syncing into {WAREHOUSE_PATH}")
+        if arguments.inject_bad_records:
+            _inject_bad_records(sandbox)
 
         with dg.DagsterInstance.get() as instance:
             result = run_full_sync(defs, instance, start=data.window_start, days=data.window_days)
 
-        return _report(sandbox, result)
+        return _report(sandbox, result, injected=arguments.inject_bad_records)
 
 
-def _report(sandbox, result) -> int:
+BAD_RECORD_KINDS = (
+    "null_sku",
+    "negative_stock",
+    "unknown_currency",
+    "malformed_date",
+    "duplicated_id",
+    "totals_mismatch",
+    "wrong_type",
+)
+
+
+def _inject_bad_records(sandbox) -> None:
+    """One record of each kind the data contracts must catch, plus card data for the PCI guard."""
+    for kind in BAD_RECORD_KINDS:
+        for record in getattr(sandbox.control, kind)():
+            print(f"  planted {kind}: {record.entity} {record.id} {record.field}")
+
+    planted = sandbox.control.card_data()
+    print(
+        f"  planted card numbers: order {planted.order_number} comment, customer "
+        f"{planted.customer_id} address, payment {planted.payment_id} reference and payload"
+    )
+
+
+def _print_rejects(warehouse: DuckDBWarehouse) -> None:
+    rejects = rejects_summary(warehouse)
+    print(f"\nQuarantined ({len(rejects)} broken rules; the valid records landed):")
+    for table, key, column, rule, expected, found in rejects:
+        print(f"  {table:<24} {key:<10} {column:<14} {rule:<18} found {found!r}")
+        print(f"  {'':<24} expected {expected}")
+
+
+def _report(sandbox, result, *, injected: bool) -> int:
     warehouse = DuckDBWarehouse(path=str(WAREHOUSE_PATH))
     stats = sandbox.stats()
     counts = compare_counts(warehouse, stats["counts"])
     totals = compare_order_totals(warehouse, stats["order_totals"])
     metrics = sandbox.metrics()
 
-    print("\nRows per table (warehouse vs sandbox):")
+    print("\nRecords per table (stored + quarantined in the warehouse vs the sandbox):")
     for comparison in counts:
         mark = "ok " if comparison.matches else "MISMATCH"
         print(f"  {mark} {comparison.name:<26} {comparison.actual!s:>8} {comparison.expected!s:>8}")
 
-    print("\nOrder totals per market and currency (orders, grand total incl. tax):")
+    if injected:
+        # Planted records change or remove orders on purpose, so totals cannot match; counts
+        # still must, as stored plus quarantined records.
+        totals = []
+    else:
+        print("\nOrder totals per market and currency (orders, grand total incl. tax):")
     for comparison in totals:
         mark = "ok " if comparison.matches else "MISMATCH"
         actual_orders, actual_total = comparison.actual
@@ -74,12 +113,18 @@ def _report(sandbox, result) -> int:
     print(f"  retries                      {result.api_retries}")
     print(f"\nTime: {result.seconds:.1f} s in {len(result.run_ids)} Dagster runs")
 
+    if injected:
+        _print_rejects(warehouse)
+
     failed = [c for c in counts + totals if not c.matches]
     if failed or result.api_throttled or metrics["throttled"]:
         print(f"\nFAILED: {len(failed)} mismatches, {metrics['throttled']} throttled responses")
         return 1
 
-    print("\nOK: every table matches the sandbox, to the cent, with no 429.")
+    if injected:
+        print("\nOK: every record is stored or quarantined with its reason, with no 429.")
+    else:
+        print("\nOK: every table matches the sandbox, to the cent, with no 429.")
     return 0
 
 
@@ -88,6 +133,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=defaults.seed, help="sandbox data seed")
     parser.add_argument("--orders", type=int, default=defaults.orders, help="orders to generate")
+    parser.add_argument(
+        "--inject-bad-records",
+        action="store_true",
+        help="plant one bad record of each kind in the sandbox and show their quarantine",
+    )
     return parser.parse_args(argv)
 
 

@@ -56,14 +56,53 @@ class Comparison:
 
 
 def compare_counts(warehouse: DuckDBWarehouse, sandbox_counts: dict[str, int]) -> list[Comparison]:
+    """Rows stored plus records quarantined must equal what the sandbox holds: nothing is lost."""
     comparisons = []
     for entity, table_names in TABLES_BY_ENTITY.items():
-        actual = sum(
-            warehouse.fetch(f"SELECT count(*) FROM centra_raw.{name}")[0][0] for name in table_names
-        )
+        actual = sum(stored(warehouse, name) + quarantined(warehouse, name) for name in table_names)
         comparisons.append(Comparison(entity, sandbox_counts.get(entity), actual))
 
     return comparisons
+
+
+def stored(warehouse: DuckDBWarehouse, table: str) -> int:
+    return warehouse.fetch(f"SELECT count(*) FROM centra_raw.{table}")[0][0]
+
+
+def quarantined(warehouse: DuckDBWarehouse, table: str) -> int:
+    """Records in the table's rejects (a record breaking two rules has two reject rows).
+
+    A repeated copy of a record that was stored is not a record of its own: Centra served the
+    same record twice, so it is not counted again.
+    """
+    found = warehouse.fetch(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'centra_raw' AND table_name = ?",
+        [f"{table}_rejects"],
+    )[0][0]
+    if not found:
+        return 0
+    return warehouse.fetch(
+        f"SELECT count(DISTINCT (record_key, position)) FROM centra_raw.{table}_rejects "
+        "WHERE (record_key, position) NOT IN (SELECT (record_key, position) "
+        f"FROM centra_raw.{table}_rejects WHERE rule = 'duplicate_key')"
+    )[0][0]
+
+
+def rejects_summary(warehouse: DuckDBWarehouse) -> list[tuple]:
+    """Every quarantined rule break: table, record, field, rule, expectation, value found."""
+    tables = warehouse.fetch(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = 'centra_raw' AND table_name LIKE '%\\_rejects' ESCAPE '\\' "
+        "ORDER BY table_name"
+    )
+    rows = []
+    for (table,) in tables:
+        rows += warehouse.fetch(
+            f"SELECT '{table}', record_key, column_name, rule, expected, offending_value "
+            f"FROM centra_raw.{table} ORDER BY record_key, column_name"
+        )
+    return rows
 
 
 def compare_order_totals(

@@ -354,6 +354,37 @@ def _create_table(connection: duckdb.DuckDBPyConnection, table: TableSpec) -> No
 
     connection.execute(f"CREATE SCHEMA IF NOT EXISTS {table.schema}")
     connection.execute(f"CREATE TABLE IF NOT EXISTS {table.qualified_name} ({', '.join(columns)})")
+    _add_new_columns(connection, table)
+
+
+def _add_new_columns(connection: duckdb.DuckDBPyConnection, table: TableSpec) -> None:
+    """Bring a table written by an older version up to its spec by adding the new columns.
+
+    Adding a column is safe: earlier rows read it as null until their partition is synced again.
+    A column whose type changed, or that the spec dropped, needs a decision about the stored data,
+    so it stops the write with a message instead of being altered silently.
+    """
+    existing = dict(
+        connection.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ?",
+            [table.schema, table.name],
+        ).fetchall()
+    )
+    wanted = [(column.name, column.type) for column in table.columns]
+    wanted += [(name, type_) for name, type_, _ in LINEAGE_COLUMNS]
+
+    for name, type_ in wanted:
+        if name not in existing:
+            connection.execute(f'ALTER TABLE {table.qualified_name} ADD COLUMN "{name}" {type_}')
+            logger.info("added column %s to %s", name, table.qualified_name)
+
+    dropped = sorted(set(existing) - {name for name, _ in wanted})
+    if dropped:
+        raise WarehouseWriteError(
+            f"{table.qualified_name} has columns {dropped} that this version no longer writes; "
+            "drop them (or the table, and resync it) after checking nothing reads them"
+        )
 
 
 def _partition_scope(

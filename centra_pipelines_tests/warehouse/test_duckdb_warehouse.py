@@ -235,3 +235,22 @@ def test_a_rolled_back_write_leaves_no_ledger_entry(warehouse):
             else 0
         )
     assert written == 0
+
+
+def test_a_table_from_an_older_version_gains_the_new_columns(warehouse):
+    """Upgrading must not fail on a warehouse written before a column was added."""
+    older = TableSpec(
+        schema=ORDERS.schema,
+        name=ORDERS.name,
+        description="orders before a column was added",
+        columns=tuple(column for column in ORDERS.columns if column.name != "total"),
+        key=ORDERS.key,
+        partition_columns=ORDERS.partition_columns,
+    )
+    partition = [{"market_id": 1, "partition_date": DAY}]
+    old_row = {k: v for k, v in order(1).items() if k != "total"}
+    warehouse.replace(older, [old_row], run_id="run-1", partitions=partition)
+
+    warehouse.replace(ORDERS, [order(1, total="5.00")], run_id="run-2", partitions=partition)
+
+    assert warehouse.fetch("SELECT total FROM test_raw.orders") == [(Decimal("5.0000"),)]
