@@ -149,3 +149,88 @@ def test_a_rejection_says_what_was_expected_and_what_was_found():
     assert rejection.offending_value == "XXQ"
     assert "one of" in rejection.expected
     assert result.valid == []
+
+
+def line(**changes) -> dict:
+    record = {
+        "line_id": 7, "order_number": 39790, "product_id": 1, "variant_id": 2, "size_id": 5,
+        "sku": "Prod123Var456789S", "product_number": "Prod123", "product_name": "Björk Ullkofta",
+        "variant_name": "Grå", "size": "S", "quantity": 9, "cancelled_quantity": 1,
+        "returned_quantity": 0, "tax_percent": Decimal("25"), "discount_percent": Decimal("0"),
+        "unit_original_price": Decimal("675"), "unit_price": Decimal("675"),
+        "line_value": Decimal("6075"), "line_value_ex_tax": Decimal("4860"), "currency": "SEK",
+        "market_id": 1, "partition_date": DAY,
+    }  # fmt: skip
+    record.update(changes)
+    return record
+
+
+def payment(**changes) -> dict:
+    record = {
+        "payment_id": 11, "order_number": 39790, "created_at": PLACED, "status": "SUCCESS",
+        "entry_type": "CAPTURE", "external_reference": "psp-881", "payment_method": "adyen",
+        "amount": Decimal("6124.00"), "currency": "SEK", "currency_base_rate": Decimal("0.0871"),
+        "market_id": 1, "partition_date": DAY,
+    }  # fmt: skip
+    record.update(changes)
+    return record
+
+
+def centra_return(**changes) -> dict:
+    record = {
+        "return_id": 3, "order_id": "1497ccf644db871e1e4026d101bde6f3", "order_number": 39790,
+        "return_status": "PENDING", "created_at": PLACED, "total_quantity": 1,
+        "returned_to_stock": True, "grand_total": Decimal("675"), "currency": "SEK",
+        "currency_base_rate": Decimal("0.0871"), "market_id": 1, "partition_date": DAY,
+    }  # fmt: skip
+    record.update(changes)
+    return record
+
+
+def store(**changes) -> dict:
+    record = {"id": 1, "name": "Retail", "type": "DIRECT_TO_CONSUMER"}
+    record.update(changes)
+    return record
+
+
+def warehouse_row(**changes) -> dict:
+    record = {
+        "id": 1, "name": "Borås", "status": "ACTIVE", "stock_ownership": "OWN",
+        "allocation_policy": "CHECK_FIRST", "stock_master": "CENTRA",
+        "is_hidden_from_stock_view": False, "is_consignation": False, "threshold": 0,
+        "country_code": "SE",
+    }  # fmt: skip
+    record.update(changes)
+    return record
+
+
+@pytest.mark.parametrize(
+    ("table", "valid", "broken", "column", "rule"),
+    [
+        ("order_lines", line(), line(tax_percent=Decimal("250")), "tax_percent", "decimal_bounded"),
+        ("order_lines", line(), line(quantity=-1), "quantity", "integer_min_0"),
+        ("payments", payment(), payment(status="MAYBE"), "status", "payment_status"),
+        ("payments", payment(), payment(entry_type="CHARGE"), "entry_type", "payment_entry_type"),
+        ("returns", centra_return(), centra_return(return_status="OPEN"),
+         "return_status", "return_status"),
+        ("returns", centra_return(), centra_return(returned_to_stock="yes"),
+         "returned_to_stock", "boolean"),
+        ("returns", centra_return(), centra_return(partition_date=PLACED),
+         "partition_date", "date"),
+        ("stores", store(), store(type="OUTLET"), "type", "store_type"),
+        ("stores", store(), store(name=42), "name", "text"),
+        ("warehouses", warehouse_row(), warehouse_row(status="OPEN"), "status", "status"),
+    ],
+)  # fmt: skip
+def test_each_rule_passes_a_good_record_and_rejects_a_broken_one(
+    table, valid, broken, column, rule
+):
+    assert rejected(table, valid) == []
+    assert (column, rule) in rejected(table, broken)
+
+
+def test_every_raw_table_has_a_contract_with_described_columns():
+    for name, contract in CONTRACTS.items():
+        described = contract.describe()
+        assert described, f"{name} has no columns"
+        assert all(described.values()), f"{name} has a column without a description"
