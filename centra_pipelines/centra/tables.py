@@ -447,6 +447,7 @@ orders = raw_table(
         field("created_at", TS, "createdAt", "Created (UTC)."),
         field("updated_at", TS, "updatedAt", "Last updated (UTC)."),
         field("currency", TEXT, "grandTotal.currency.code", "Order currency."),
+        field("pricelist_currency", TEXT, None, "Currency of the order's pricelist, if synced."),
         field("currency_base_rate", RATE, "currencyBaseRate", "Rate to the base currency."),
         field("is_on_hold", BOOL, "isOnHold", "On hold."),
         field("other_comment", TEXT, "otherComment", "Shopper's comment."),

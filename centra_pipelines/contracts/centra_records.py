@@ -62,6 +62,7 @@ COLUMN_RULES: dict[str, dict[str, list[pa.Check]]] = {
         "order_id": [rules.order_id()],
         "status": [rules.one_of(ORDER_STATUSES, name="order_status")],
         "currency": [rules.currency_code()],
+        "pricelist_currency": [rules.currency_code()],
         "country_code": [rules.country_code()],
         "grand_total": [rules.decimal(minimum=ZERO)],
         "currency_base_rate": [rules.decimal(minimum=Decimal("0.00000001"))],
@@ -146,8 +147,22 @@ def _order_totals_add_up(frame: pd.DataFrame) -> pd.Series:
     return frame.apply(adds_up, axis=1).astype(bool)
 
 
+def _currency_matches_pricelist(frame: pd.DataFrame) -> pd.Series:
+    """An order is in its pricelist's currency, which is the currency of its market's countries."""
+    known = frame["pricelist_currency"].notna()
+    return ~known | (frame["currency"] == frame["pricelist_currency"])
+
+
 RECORD_CHECKS: dict[str, list[tuple[pa.Check, str]]] = {
     "orders": [
+        (
+            pa.Check(
+                _currency_matches_pricelist,
+                name="currency_matches_pricelist",
+                error="the currency of the order's pricelist (and so of its market)",
+            ),
+            "currency",
+        ),
         (
             pa.Check(
                 _order_totals_add_up,
@@ -156,7 +171,7 @@ RECORD_CHECKS: dict[str, list[tuple[pa.Check, str]]] = {
                 "within one minor unit per amount",
             ),
             "grand_total",
-        )
+        ),
     ],
 }
 

@@ -43,6 +43,7 @@ ORDER_TABLES = [
 RETURN_TABLES = [tables.returns, tables.return_lines]
 
 Tagged = tuple[TableSpec, dict[str, Any]]
+Fetch = Callable[[CentraClient, DuckDBWarehouse, date, list[int]], Iterator[Tagged]]
 
 
 def partition_of(market_id: int, timestamp: str, *, field: str, day: date) -> dict[str, Any]:
@@ -59,7 +60,9 @@ def partition_of(market_id: int, timestamp: str, *, field: str, day: date) -> di
         return {"market_id": market_id, "partition_date": day}
 
 
-def order_rows(order: Mapping[str, Any], day: date) -> Iterator[Tagged]:
+def order_rows(
+    order: Mapping[str, Any], day: date, *, pricelist_currency: str | None = None
+) -> Iterator[Tagged]:
     """Rows of every order table that one order record feeds."""
     where = partition_of(
         pluck(order, "market.id"), order.get("orderDate"), field="orderDate", day=day
@@ -75,6 +78,7 @@ def order_rows(order: Mapping[str, Any], day: date) -> Iterator[Tagged]:
         "discounts": _sum(to_decimal_or_none(pluck(d, "value.value")) for d in discounts),
         "lines_total": _sum(line["line_value"] for line in lines),
         "line_count": len(lines),
+        "pricelist_currency": pricelist_currency,
     }
     yield tables.orders.spec, tables.orders.row(order, **totals, **where)
 
@@ -144,16 +148,38 @@ def day_variables(day: date) -> dict[str, str]:
     return {"from": start.isoformat(), "to": end.isoformat()}
 
 
-def fetch_orders(centra: CentraClient, day: date, market_ids: list[int]) -> Iterator[Tagged]:
+def pricelist_currencies(warehouse: DuckDBWarehouse) -> dict[int, str]:
+    """Currency of each synced pricelist, so an order's currency can be checked against it."""
+    if not warehouse.table_exists(tables.pricelists.spec):
+        return {}
+    return dict(
+        warehouse.fetch(f"SELECT id, currency FROM {tables.pricelists.spec.qualified_name}")
+    )
+
+
+def fetch_orders(
+    centra: CentraClient, warehouse: DuckDBWarehouse, day: date, market_ids: list[int]
+) -> Iterator[Tagged]:
+    # Read before the stream starts: the warehouse is open for writing while rows flow.
+    currencies = pricelist_currencies(warehouse)
+    return _order_stream(centra, currencies, day, market_ids)
+
+
+def _order_stream(
+    centra: CentraClient, currencies: dict[int, str], day: date, market_ids: list[int]
+) -> Iterator[Tagged]:
     variables = {"marketIds": market_ids, **day_variables(day)}
     pages = centra.iter_connection(
         queries.ORDERS, connection_path="orderConnection", variables=variables
     )
     for order in iter_items(pages):
-        yield from order_rows(order, day)
+        pricelist_currency = currencies.get(pluck(order, "pricelist.id"))
+        yield from order_rows(order, day, pricelist_currency=pricelist_currency)
 
 
-def fetch_returns(centra: CentraClient, day: date, market_ids: list[int]) -> Iterator[Tagged]:
+def fetch_returns(
+    centra: CentraClient, warehouse: DuckDBWarehouse, day: date, market_ids: list[int]
+) -> Iterator[Tagged]:
     # Centra's return filter has no market field, so a day is read once and split by market.
     pages = centra.iter_pages(queries.RETURNS, items_path="returns", variables=day_variables(day))
     for centra_return in iter_items(pages):
@@ -166,7 +192,7 @@ def sync_days(
     centra: CentraClient,
     warehouse: DuckDBWarehouse,
     table_group: list[RawTable],
-    fetch: Callable[[CentraClient, date, list[int]], Iterator[Tagged]],
+    fetch: Fetch,
     contracts: DataContracts,
 ) -> Iterator[dg.AssetMaterialization | dg.AssetCheckResult]:
     """Replace every partition of the run, one day (all its markets) per Centra query."""
@@ -176,7 +202,7 @@ def sync_days(
         partitions = [{"market_id": m, "partition_date": day} for m in market_ids]
 
         with centra.measure() as cost:
-            rows = fetch(centra, day, market_ids)
+            rows = fetch(centra, warehouse, day, market_ids)
             reports, _ = write_through_contracts(
                 context, warehouse, table_group, rows, partitions, quarantine
             )
@@ -224,7 +250,7 @@ def _specs(table_group: list[RawTable]) -> list[dg.AssetSpec]:
 def market_day_asset(
     name: str,
     table_group: list[RawTable],
-    fetch: Callable[[CentraClient, date, list[int]], Iterator[Tagged]],
+    fetch: Fetch,
     description: str,
 ) -> dg.AssetsDefinition:
     """A multi-asset over related tables, synced per market x day with single-run backfills."""
