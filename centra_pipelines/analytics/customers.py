@@ -82,6 +82,12 @@ def analytics_customers(
 ) -> dg.MaterializeResult:
     """Customers for analysis, with PII pseudonymised according to the privacy settings."""
     hide = privacy.pseudonymise_pii
+    if hide and not privacy.pseudonymisation_salt:
+        context.log.warning(
+            "pseudonymisation_salt is empty: anyone holding a list of e-mail addresses can "
+            "match customer_ref by hashing them; set it from a secret"
+        )
+
     audit = WriteAudit(
         direction="derived", system="warehouse", asset_by_table={"customers": "analytics/customers"}
     )
@@ -97,6 +103,6 @@ def analytics_customers(
         metadata=metadata.merge(
             metadata.write_metadata(rows=report.rows_written, rows_replaced=report.rows_deleted),
             metadata.preview_metadata(report.preview_columns, report.preview()),
-            {"pii_pseudonymised": hide},
+            {"pii_pseudonymised": hide, "salted": bool(privacy.pseudonymisation_salt)},
         )
     )

@@ -5,6 +5,8 @@ to which system, and how many records were new, changed or unchanged. `audit.wri
 one row per record written: its key, its partition, a hash of its content and a hash per field,
 and, compared with the last time the same record was written, whether and which fields changed.
 So "which run wrote order 39790, when, and what changed" is one query (see `record_history`).
+Tables are named with their schema (`centra_raw.orders`), since raw and derived tables may share a
+name.
 """
 
 import json
@@ -82,14 +84,21 @@ def record_write(
     # Parameters in the order they appear: the scope, the table, then the write's own values.
     connection.execute(
         _records_insert(table, scope_sql),
-        [*scope_parameters, table.name, write_id, run_id, table.name, written_at],
+        [
+            *scope_parameters,
+            table.qualified_name,
+            write_id,
+            run_id,
+            table.qualified_name,
+            written_at,
+        ],
     )
 
     new, changed, unchanged = connection.execute(
         f"SELECT count(*) FILTER (change = 'new'), count(*) FILTER (change = 'changed'), "
         f"count(*) FILTER (change = 'unchanged') FROM {AUDIT_SCHEMA}.written_records "
         "WHERE write_id = ? AND table_name = ?",
-        [write_id, table.name],
+        [write_id, table.qualified_name],
     ).fetchone()
     connection.execute(
         f"INSERT INTO {AUDIT_SCHEMA}.writes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -97,7 +106,7 @@ def record_write(
             write_id,
             run_id,
             audit.asset_by_table.get(table.name, table.name),
-            table.name,
+            table.qualified_name,
             audit.direction,
             audit.system,
             _partitions_json(partitions),
@@ -160,7 +169,12 @@ def _partitions_json(partitions: Sequence[Mapping[str, Any]] | None) -> str | No
 def record_history(
     connection: duckdb.DuckDBPyConnection, table_name: str, record_key: str
 ) -> list[dict[str, Any]]:
-    """Every write of one record, oldest first: run, asset, time, change and changed fields."""
+    """Every write of one record, oldest first: run, asset, time, change and changed fields.
+
+    `table_name` is schema-qualified (`centra_raw.orders`), since raw and derived tables may
+    share a name. Only writes that stored the record appear: a later write that quarantined it
+    or no longer returned it is not listed yet (see docs/data-contracts.md).
+    """
     rows = connection.execute(
         f"SELECT r.run_id, w.asset, r.written_at, r.change, r.changed_fields, r.content_hash "
         f"FROM {AUDIT_SCHEMA}.written_records r JOIN {AUDIT_SCHEMA}.writes w "

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from centra_pipelines.centra.assets.quarantine import DataContracts
 from centra_pipelines.contracts.centra_records import CONTRACTS
 from centra_pipelines.contracts.validation import ContractValidator
 
@@ -236,3 +237,10 @@ def test_every_raw_table_has_a_contract_with_described_columns():
         described = contract.describe()
         assert described, f"{name} has no columns"
         assert all(described.values()), f"{name} has a column without a description"
+
+
+@pytest.mark.parametrize("share", [-0.1, 5])
+def test_a_reject_share_outside_zero_to_one_is_refused(share):
+    """5 meant as 5 % would otherwise never fail the check."""
+    with pytest.raises(Exception, match="max_reject_share"):
+        DataContracts(max_reject_share=share)

@@ -42,7 +42,7 @@ def test_the_ledger_answers_which_run_wrote_an_order_when_and_what_changed(pipel
     second = materialize_orders(pipeline, market_id)
 
     with pipeline.warehouse.connect(read_only=True) as connection:
-        history = record_history(connection, "orders", str(number))
+        history = record_history(connection, "centra_raw.orders", str(number))
     assert [(entry["run_id"], entry["change"]) for entry in history] == [
         (first.run_id, "new"),
         (second.run_id, "changed"),
@@ -101,6 +101,17 @@ def test_bad_records_are_quarantined_with_reasons_and_the_sync_still_finishes(pi
     }
     reason = next(r for r in rejects(pipeline, "orders") if r[2] == "iso4217_currency")
     assert reason[3].startswith("one of") and reason[4] == "XXQ"
+
+    for child in ("order_lines", "payments", "shipments", "order_discounts"):
+        orphans = pipeline.warehouse.fetch(
+            f"SELECT count(*) FROM centra_raw.{child} c "
+            "ANTI JOIN centra_raw.orders o USING (order_number)"
+        )[0][0]
+        assert orphans == 0, f"{child} holds rows of quarantined orders"
+    lines_of_rejected = pipeline.warehouse.fetch(
+        "SELECT count(*) FROM centra_raw.order_lines_rejects WHERE rule = 'document_rejected'"
+    )[0][0]
+    assert lines_of_rejected > 0
 
     checks = contract_evaluations(pipeline, result.run_ids)
     assert checks["orders"].passed is False

@@ -204,7 +204,7 @@ def test_the_ledger_tells_which_run_wrote_a_record_when_and_what_changed(warehou
     )
 
     with warehouse.connect(read_only=True) as connection:
-        history = record_history(connection, "orders", "1")
+        history = record_history(connection, f"{ORDERS.qualified_name}", "1")
 
     assert [(h["run_id"], h["change"]) for h in history] == [
         ("run-1", "new"),

@@ -12,7 +12,7 @@ from typing import Any
 import dagster as dg
 
 from centra_pipelines.centra import queries, tables
-from centra_pipelines.centra.assets.quarantine import DataContracts, Quarantine
+from centra_pipelines.centra.assets.quarantine import DataContracts, Document, Quarantine
 from centra_pipelines.centra.assets.sync import (
     attribute_rows,
     contract_check_specs,
@@ -43,7 +43,8 @@ ORDER_TABLES = [
 RETURN_TABLES = [tables.returns, tables.return_lines]
 
 Tagged = tuple[TableSpec, dict[str, Any]]
-Fetch = Callable[[CentraClient, DuckDBWarehouse, date, list[int]], Iterator[Tagged]]
+# A fetch yields one Document per order or return: its rows are stored or quarantined together.
+Fetch = Callable[[CentraClient, DuckDBWarehouse, date, list[int]], Iterator[Document]]
 
 
 def partition_of(market_id: int, timestamp: str, *, field: str, day: date) -> dict[str, Any]:
@@ -159,7 +160,7 @@ def pricelist_currencies(warehouse: DuckDBWarehouse) -> dict[int, str]:
 
 def fetch_orders(
     centra: CentraClient, warehouse: DuckDBWarehouse, day: date, market_ids: list[int]
-) -> Iterator[Tagged]:
+) -> Iterator[Document]:
     # Read before the stream starts: the warehouse is open for writing while rows flow.
     currencies = pricelist_currencies(warehouse)
     return _order_stream(centra, currencies, day, market_ids)
@@ -167,24 +168,24 @@ def fetch_orders(
 
 def _order_stream(
     centra: CentraClient, currencies: dict[int, str], day: date, market_ids: list[int]
-) -> Iterator[Tagged]:
+) -> Iterator[Document]:
     variables = {"marketIds": market_ids, **day_variables(day)}
     pages = centra.iter_connection(
         queries.ORDERS, connection_path="orderConnection", variables=variables
     )
     for order in iter_items(pages):
         pricelist_currency = currencies.get(pluck(order, "pricelist.id"))
-        yield from order_rows(order, day, pricelist_currency=pricelist_currency)
+        yield Document(list(order_rows(order, day, pricelist_currency=pricelist_currency)))
 
 
 def fetch_returns(
     centra: CentraClient, warehouse: DuckDBWarehouse, day: date, market_ids: list[int]
-) -> Iterator[Tagged]:
+) -> Iterator[Document]:
     # Centra's return filter has no market field, so a day is read once and split by market.
     pages = centra.iter_pages(queries.RETURNS, items_path="returns", variables=day_variables(day))
     for centra_return in iter_items(pages):
         if pluck(centra_return, "order.market.id") in market_ids:
-            yield from return_rows(centra_return, day)
+            yield Document(list(return_rows(centra_return, day)))
 
 
 def sync_days(

@@ -32,6 +32,8 @@ class DataContracts(dg.ConfigurableResource):
 
     max_reject_share: float = Field(
         default=0.05,
+        ge=0,
+        le=1,
         description="Share of records (0-1) a run may reject per table before the check fails; "
         "below it, any rejection is a warning.",
     )
@@ -44,6 +46,18 @@ class TableOutcome:
     accepted: int = 0
     rejected: int = 0
     rules: Counter = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Document:
+    """The rows one source document feeds; they are stored or quarantined together."""
+
+    rows: list[Tagged]
+
+    @property
+    def root(self) -> str:
+        spec, row = self.rows[0]
+        return f"{spec.name} " + "|".join(str(row.get(name)) for name in spec.key)
 
 
 class Quarantine:
@@ -65,28 +79,79 @@ class Quarantine:
             targets[self.rejects[spec]] = partitions
         return targets
 
-    def filter(self, rows: Iterable[Tagged]) -> Iterator[Tagged]:
-        buffers: dict[TableSpec, list] = {spec: [] for spec in self.tables}
-        for spec, row in rows:
-            buffers[spec].append(row)
-            if len(buffers[spec]) >= BATCH_RECORDS:
-                yield from self._flush(spec, buffers[spec])
-                buffers[spec] = []
+    def filter(self, items: Iterable[Tagged | Document]) -> Iterator[Tagged]:
+        """Valid rows to their tables, broken ones to their rejects tables.
 
-        for spec, batch in buffers.items():
-            yield from self._flush(spec, batch)
+        An item is a single row or a `Document`: the rows of one source document (an order with
+        its lines, payments and shipments). A document is stored whole or quarantined whole, so
+        the warehouse never holds lines without their order or an order missing a line.
+        """
+        pending: list[Document] = []
+        pending_rows = 0
+        for item in items:
+            document = item if isinstance(item, Document) else Document([item])
+            pending.append(document)
+            pending_rows += len(document.rows)
+            if pending_rows >= BATCH_RECORDS:
+                yield from self._flush(pending)
+                pending, pending_rows = [], 0
 
-    def _flush(self, spec: TableSpec, batch: list) -> Iterator[Tagged]:
-        result = self.validators[spec].validate(batch)
+        yield from self._flush(pending)
+
+    def _flush(self, documents: list[Document]) -> Iterator[Tagged]:
+        broken = self._validate(documents)
+
+        for document in documents:
+            rejections = [broken[id(row)] for _, row in document.rows if id(row) in broken]
+            if not rejections:
+                for spec, row in document.rows:
+                    self.outcomes[spec.name].accepted += 1
+                    yield spec, row
+                continue
+
+            for spec, row in document.rows:
+                yield from self._quarantine(spec, row, broken.get(id(row)), document)
+
+    def _validate(self, documents: list[Document]) -> dict[int, list[Rejection]]:
+        """Rejections per row (by identity), validating each table's rows as one batch."""
+        by_table: dict[TableSpec, list] = {}
+        for document in documents:
+            for spec, row in document.rows:
+                by_table.setdefault(spec, []).append(row)
+
+        broken: dict[int, list[Rejection]] = {}
+        for spec, rows in by_table.items():
+            for rejection in self.validators[spec].validate(rows).rejections:
+                broken.setdefault(id(rejection.record), []).append(rejection)
+        return broken
+
+    def _quarantine(
+        self,
+        spec: TableSpec,
+        row: Mapping[str, Any],
+        rejections: list[Rejection] | None,
+        document: Document,
+    ) -> Iterator[Tagged]:
         outcome = self.outcomes[spec.name]
-        outcome.accepted += len(result.valid)
-        outcome.rejected += len({rejection.position for rejection in result.rejections})
-        outcome.rules.update(f"{r.column}: {r.rule}" for r in result.rejections)
+        outcome.rejected += 1
+        if rejections is None:
+            # A valid row of a broken document goes with it, saying which record broke.
+            rejections = [_document_rejection(row, document)]
 
-        for row in result.valid:
-            yield spec, row
-        for rejection in result.rejections:
+        for rejection in rejections:
+            outcome.rules[f"{rejection.column}: {rejection.rule}"] += 1
             yield self.rejects[spec], _reject_row(spec, rejection)
+
+
+def _document_rejection(row: Mapping[str, Any], document: Document) -> Rejection:
+    return Rejection(
+        record=row,
+        position=-1,
+        column="",
+        rule="document_rejected",
+        expected=f"every record of {document.root} to keep its contract; another one broke a rule",
+        offending_value=None,
+    )
 
 
 def _reject_row(spec: TableSpec, rejection: Rejection) -> dict[str, Any]:

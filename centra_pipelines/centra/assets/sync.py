@@ -9,6 +9,7 @@ import dagster as dg
 
 from centra_pipelines.centra.assets.quarantine import (
     DataContracts,
+    Document,
     Quarantine,
     check_results,
     check_specs,
@@ -178,7 +179,7 @@ def write_through_contracts(
     context: dg.AssetExecutionContext,
     warehouse: DuckDBWarehouse,
     table_group: Sequence[RawTable],
-    rows: Iterable[tuple[TableSpec, Mapping[str, Any]]],
+    rows: Iterable[tuple[TableSpec, Mapping[str, Any]] | Document],
     partitions: Sequence[Mapping[str, Any]] | None = None,
     quarantine: Quarantine | None = None,
 ) -> tuple[dict[str, WriteReport], Quarantine]:
