@@ -39,6 +39,16 @@ CREATE TABLE IF NOT EXISTS {AUDIT_SCHEMA}.written_records (
 """
 
 
+# The last written version of each record, so a write compares against one row per record
+# instead of scanning the whole history, which grows with every run.
+LATEST_DDL = f"""
+CREATE TABLE IF NOT EXISTS {AUDIT_SCHEMA}.latest_records (
+    table_name VARCHAR, record_key VARCHAR, content_hash VARCHAR, field_hashes JSON,
+    PRIMARY KEY (table_name, record_key)
+)
+"""
+
+
 @dataclass(frozen=True)
 class WriteAudit:
     """Who is writing, and what the write means, for the ledger.
@@ -65,6 +75,7 @@ def create_ledger(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(f"CREATE SCHEMA IF NOT EXISTS {AUDIT_SCHEMA}")
     connection.execute(WRITES_DDL)
     connection.execute(RECORDS_DDL)
+    connection.execute(LATEST_DDL)
 
 
 def record_write(
@@ -94,6 +105,12 @@ def record_write(
         ],
     )
 
+    connection.execute(
+        f"INSERT OR REPLACE INTO {AUDIT_SCHEMA}.latest_records "
+        "SELECT table_name, record_key, content_hash, field_hashes "
+        f"FROM {AUDIT_SCHEMA}.written_records WHERE write_id = ? AND table_name = ?",
+        [write_id, table.qualified_name],
+    )
     new, changed, unchanged = connection.execute(
         f"SELECT count(*) FILTER (change = 'new'), count(*) FILTER (change = 'changed'), "
         f"count(*) FILTER (change = 'unchanged') FROM {AUDIT_SCHEMA}.written_records "
@@ -139,12 +156,8 @@ def _records_insert(table: TableSpec, scope_sql: str) -> str:
             FROM {table.qualified_name} WHERE {scope_sql}
         ),
         previous AS (
-            SELECT record_key, content_hash, field_hashes FROM (
-                SELECT record_key, content_hash, field_hashes, row_number() OVER (
-                    PARTITION BY record_key ORDER BY written_at DESC) AS recency
-                FROM {AUDIT_SCHEMA}.written_records
-                WHERE table_name = ? AND record_key IN (SELECT record_key FROM current)
-            ) WHERE recency = 1
+            SELECT record_key, content_hash, field_hashes FROM {AUDIT_SCHEMA}.latest_records
+            WHERE table_name = ? AND record_key IN (SELECT record_key FROM current)
         )
         SELECT ?, ?, ?, c.record_key, c.partition, md5(CAST(c.field_hashes AS VARCHAR)),
                c.field_hashes,

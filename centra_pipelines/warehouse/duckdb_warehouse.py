@@ -18,7 +18,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from centra_pipelines.contracts.card_data import guard_row
 from centra_pipelines.warehouse.audit import AuditSummary, WriteAudit, create_ledger, record_write
@@ -62,6 +62,8 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     """A DuckDB file that holds every synced table."""
 
     path: str = Field(description="Path of the DuckDB database file; created when missing.")
+    _opened: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+
     batch_rows: int = Field(
         default=5000, description="Rows buffered before they are inserted; bounds memory use."
     )
@@ -70,19 +72,35 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         """Refuse a bad path when the run starts, before anything is fetched from a source."""
         self._database_file()
 
-    @contextmanager
-    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Open the database with UTC as the session time zone."""
-        database = self._database_file()
-        if not read_only:
-            database.parent.mkdir(parents=True, exist_ok=True)
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self.close()
 
-        connection = duckdb.connect(str(database), read_only=read_only)
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on the database, with UTC as the session time zone.
+
+        The database is opened once per resource and each use takes a cursor of it: opening the
+        file costs far more than a cursor, and a run writes hundreds of partitions.
+        """
+        cursor = self._database().cursor()
         try:
-            connection.execute("SET TimeZone = 'UTC'")
-            yield connection
+            cursor.execute("SET TimeZone = 'UTC'")
+            yield cursor
         finally:
-            connection.close()
+            cursor.close()
+
+    def close(self) -> None:
+        """Close the database; the next use opens it again."""
+        if self._opened is not None:
+            self._opened.close()
+            self._opened = None
+
+    def _database(self) -> duckdb.DuckDBPyConnection:
+        if self._opened is None:
+            database = self._database_file()
+            database.parent.mkdir(parents=True, exist_ok=True)
+            self._opened = duckdb.connect(str(database))
+        return self._opened
 
     def replace(
         self,
@@ -208,12 +226,12 @@ class DuckDBWarehouse(dg.ConfigurableResource):
 
     def fetch(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple]:
         """Run a read-only query and return all rows."""
-        with self.connect(read_only=True) as connection:
+        with self.connect() as connection:
             return connection.execute(sql, list(parameters)).fetchall()
 
     def fetch_frame(self, sql: str, parameters: Sequence[Any] = ()) -> pd.DataFrame:
         """Run a read-only query and return a DataFrame."""
-        with self.connect(read_only=True) as connection:
+        with self.connect() as connection:
             return connection.execute(sql, list(parameters)).fetchdf()
 
     def _database_file(self) -> Path:

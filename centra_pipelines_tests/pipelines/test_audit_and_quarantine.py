@@ -41,7 +41,7 @@ def test_the_ledger_answers_which_run_wrote_an_order_when_and_what_changed(pipel
     pipeline.sandbox.control.update_order(number, otherComment="Leave at the back door")
     second = materialize_orders(pipeline, market_id)
 
-    with pipeline.warehouse.connect(read_only=True) as connection:
+    with pipeline.warehouse.connect() as connection:
         history = record_history(connection, "centra_raw.orders", str(number))
     assert [(entry["run_id"], entry["change"]) for entry in history] == [
         (first.run_id, "new"),

@@ -203,7 +203,7 @@ def test_the_ledger_tells_which_run_wrote_a_record_when_and_what_changed(warehou
         audit=AUDIT,
     )
 
-    with warehouse.connect(read_only=True) as connection:
+    with warehouse.connect() as connection:
         history = record_history(connection, f"{ORDERS.qualified_name}", "1")
 
     assert [(h["run_id"], h["change"]) for h in history] == [
@@ -225,7 +225,7 @@ def test_a_rolled_back_write_leaves_no_ledger_entry(warehouse):
             ORDERS, [order(1), order(1)], run_id="run-1", partitions=partition, audit=AUDIT
         )
 
-    with warehouse.connect(read_only=True) as connection:
+    with warehouse.connect() as connection:
         tables = connection.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'audit'"
         ).fetchone()[0]
