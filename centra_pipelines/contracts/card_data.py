@@ -132,9 +132,12 @@ _DASHES = r"[\-\u2010-\u2015\u2212]"
 _SEPARATOR = rf"(?>{_SPACES}{{1,3}}(?:{_DASHES}{_SPACES}{{0,2}})?|{_DASHES}{_SPACES}{{0,2}}|[/,._])"
 _STRICT_SEPARATORS = frozenset({" ", "-"})
 
-# Thirteen digits, possibly grouped. Only ASCII digits count: Luhn is defined on them, and the
-# matching copy has every other digit folded to ASCII.
-_CARD_HINT = re.compile(rf"[0-9](?:{_SEPARATOR}?[0-9]){{12}}")
+# Thirteen digits with nothing but separator characters between them. Only ASCII digits count:
+# Luhn is defined on them, and the matching copy has every other digit folded to ASCII. The hint
+# ignores how many separators stand together, so its character classes never backtrack into each
+# other; _TOKEN applies the exact rule.
+_SEPARATOR_CHARS = r"[\s\u00ad\u200b\u200c\u200d\u2060\ufeff\-\u2010-\u2015\u2212/,._]"
+_CARD_HINT = re.compile(rf"[0-9](?:{_SEPARATOR_CHARS}*[0-9]){{12}}")
 _DIGITS = b"0123456789"
 
 # Characters the matching copy folds: full-width forms, the ideographic space, non-ASCII digits.
@@ -225,13 +228,27 @@ def redact(text: str) -> tuple[str, int]:
     Returns:
         The cleaned text and how many values were removed; the same string when none were.
     """
-    if "\\u" in text:
+    if len(text) >= MIN_DIGITS and "\\u" in text:
         unescaped = _ESCAPED_DIGIT.sub(r"\1", text)
         if unescaped != text:
-            cleaned, removed = _redact(unescaped)
+            cleaned, removed = redact(unescaped)
             if removed:
                 return cleaned, removed
-    return _redact(text)
+
+    # Inlined rather than calling _matching_copy: this line runs for every string of every row.
+    copy = text if len(text) < MIN_DIGITS or text.isascii() else _matching_copy(text)
+    numbers = _may_hold_card_number(copy)
+    keyed = _mentions_card_words(text)
+    if not numbers and not keyed:
+        return text, 0
+
+    removed = 0
+    if numbers:
+        text, removed = _redact_card_numbers(text, copy)
+    if keyed:
+        text, count = _KEY_VALUE.subn(_mark_keyed_value, text)
+        removed += count
+    return text, removed
 
 
 def is_blocked_field(name: str) -> bool:
@@ -391,22 +408,6 @@ def _find_in_copy(copy: str) -> list[Span]:
             for run in _RUN.finditer(copy, token.start(), token.end()):
                 spans.extend(_card_numbers_in_run(run))
     return spans
-
-
-def _redact(text: str) -> tuple[str, int]:
-    copy = _matching_copy(text) if len(text) >= MIN_DIGITS else text
-    numbers = _may_hold_card_number(copy)
-    keyed = _mentions_card_words(text)
-    if not numbers and not keyed:
-        return text, 0
-
-    removed = 0
-    if numbers:
-        text, removed = _redact_card_numbers(text, copy)
-    if keyed:
-        text, count = _KEY_VALUE.subn(_mark_keyed_value, text)
-        removed += count
-    return text, removed
 
 
 def _mentions_card_words(text: str) -> bool:
@@ -598,9 +599,11 @@ def _clean(value: Any, field: Any) -> tuple[Any, int]:
 def _clean_text(text: str) -> tuple[str | None, int]:
     # A JSON writer may indent, and may escape any character, digits included (`\u0034`), so
     # JSON is recognised after leading whitespace and read rather than searched as text.
-    stripped = text.lstrip() if text[:1].isspace() else text
-    if stripped.startswith(("{", "[")) and (
-        _JSON_WORDS.search(text) or "\\u" in text or _may_hold_card_number(text)
+    # `text[:1]` of an empty text is "", which `in` finds too; lstrip then settles it.
+    if (
+        text[:1] in "{[ \t\r\n"
+        and (stripped := text.lstrip()).startswith(("{", "["))
+        and (_JSON_WORDS.search(text) or "\\u" in text or _may_hold_card_number(text))
     ):
         try:
             parsed = json.loads(stripped)

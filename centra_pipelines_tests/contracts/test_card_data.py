@@ -363,3 +363,219 @@ def test_records_built_by_make_log_record_pass_through_the_factory():
     record = logging.makeLogRecord({"name": "centra_pipelines.x", "msg": "plain"})
 
     assert record.getMessage() == "plain"
+
+
+# Found by a tester: Luhn-valid numbers that the guard used to store raw.
+SEPARATED_NUMBERS = [
+    "4101  1111  1111  1113",
+    "4101\t1111\t1111\t1113",
+    "4101\n1111\n1111\n1113",
+    "4101\r\n1111\r\n1111\r\n1113",
+    "4101\u00a01111\u00a01111\u00a01113",
+    "4101\u200b1111\u200b1111\u200b1113",
+    "4101/1111/1111/1113",
+    "4101,1111,1111,1113",
+    "4101_1111_1111_1113",
+    "4101.1111.1111.1113",
+    "4101 - 1111 - 1111 - 1113",
+    "4101\u20131111\u20131111\u20131113",
+    "4101-1111 1111.1113",
+    "4101  1111/1111_1113",
+    "3782 822463 10005",
+    "3782  822463  10005",
+]
+
+
+def test_the_tester_numbers_pass_luhn():
+    """Guards the tests below: each number must be a card number, or fail only as a whole."""
+    numbers = ["4101111111111113", "4108111111111116", "4109111111111115", "378282246310005"]
+    assert all(luhn(number) for number in numbers)
+    assert not luhn(f"{VISA}123") and luhn("4006381333931") is False
+
+
+@pytest.mark.parametrize("text", SEPARATED_NUMBERS)
+def test_a_number_split_by_any_common_separator_is_found(text):
+    cleaned, removed = redact(f"kort: {text} tack")
+
+    assert (cleaned, removed) == (f"kort: {CARD_NUMBER_MARK} tack", 1)
+    assert guard_row({"comment": text}) == ({"comment": CARD_NUMBER_MARK}, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4108111111111116abc", f"{CARD_NUMBER_MARK}abc"),
+        ("cafe4109111111111115", f"cafe{CARD_NUMBER_MARK}"),
+        (f"pan:{VISA}e", f"pan:{CARD_NUMBER_MARK}e"),
+        (f"ref {VISA}ABCDEF", f"ref {CARD_NUMBER_MARK}ABCDEF"),
+        # 32 hex characters, but not lower case: no id of the known shape.
+        (f"{VISA}ABCDEFABCDEFABCD", f"{CARD_NUMBER_MARK}ABCDEFABCDEFABCD"),
+    ],
+)
+def test_a_number_glued_to_hex_letters_is_found(text, expected):
+    """Only a whole 32-hex token or a UUID is an identifier; other hex-looking text is searched."""
+    assert redact(text) == (expected, 1)
+
+
+@pytest.mark.parametrize("code", ["123", "1234"])
+def test_a_number_with_its_security_code_glued_on_is_removed_whole(code):
+    assert redact(f"card {VISA}{code} ok") == (f"card {CARD_NUMBER_MARK} ok", 1)
+    assert guard_row({"number": int(f"{VISA}{code}")}) == ({"number": None}, 1)
+
+
+def test_a_number_with_its_expiry_glued_on_is_removed_whole():
+    assert redact(f"{VISA}1229") == (CARD_NUMBER_MARK, 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ref 50000000000000012345",  # 20 digits: neither its first 17 nor its first 16 pass
+        "41111111111111111111111",  # 23 digits: longer than a number with a code
+        "sscc 340123450000000005",  # an 18-digit shipping code whose 14- and 15-digit heads fail
+    ],
+)
+def test_a_long_reference_without_a_number_at_its_head_is_kept(text):
+    assert redact(text) == (text, 0)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        ' {"n":"\\u0034111111111111111"}',
+        '\n  {"n": "4111111111111111"}',
+        '[{"n": "\\u0034\\u0031\\u0031\\u0031111111111111"}]',
+    ],
+)
+def test_json_with_leading_whitespace_or_escaped_digits_is_read(payload):
+    cleaned, removed = guard_row({"attributes": payload})
+
+    assert removed == 1
+    assert CARD_NUMBER_MARK in json.dumps(json.loads(cleaned["attributes"]))
+    assert "111111" not in cleaned["attributes"]
+
+
+def test_an_escaped_digit_in_plain_text_is_read_too():
+    assert redact('log {"n":"\\u0034111111111111111"}') == (f'log {{"n":"{CARD_NUMBER_MARK}"}}', 1)
+
+
+def test_escaped_text_without_a_number_comes_back_as_it_was():
+    text = 'note "\\u0041\\u0042" and order 1000123, epoch 1767225600009'
+
+    assert redact(text) == (text, 0)
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "\uff14\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11",
+        "\uff14\uff11\uff11\uff11\u3000\uff11\uff11\uff11\uff11\u3000\uff11\uff11\uff11\uff11\u3000"
+        "\uff11\uff11\uff11\uff11",
+        "\u0664\u0661\u0661\u0661111111111111",  # Arabic-Indic digits
+    ],
+)
+def test_digits_of_other_widths_and_scripts_are_found_and_the_text_around_kept(number):
+    text = f"Åsa: {number} ｔａｃｋ"
+
+    assert redact(text) == (f"Åsa: {CARD_NUMBER_MARK} ｔａｃｋ", 1)
+    assert find_card_numbers(text) == [Span(5, 5 + len(number))]
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        (f"{VISA}, security code is 987, valid until 11/28", 2),
+        (f"{VISA} CVV code: 123", 1),
+        (f"{VISA} cvc, 123, expires: 11/2028", 2),
+        (f"{VISA} valid thru 11-28 CID 1234", 2),
+        (f"{VISA}, good through 11/28", 1),
+    ],
+)
+def test_security_code_and_expiry_spoken_after_a_number_are_removed(text, codes):
+    cleaned, removed = redact(f"my card: {text}.")
+
+    assert removed == 1 + codes and cleaned.count(CARD_DATA_MARK) == codes
+    assert not any(value in cleaned for value in ("987", "123", "1234", "11/28", "11-28", "2028"))
+    assert cleaned.startswith(f"my card: {CARD_NUMBER_MARK}") and cleaned.endswith(".")
+
+
+def test_a_sentence_after_a_number_keeps_its_later_numbers():
+    text = f"{VISA} is mine, order 39790 line 6075 qty 9"
+
+    assert redact(text) == (f"{CARD_NUMBER_MARK} is mine, order 39790 line 6075 qty 9", 1)
+
+
+LEGITIMATE_VALUES = [
+    "EAN 4006381333931 size M",
+    "20261101120000",
+    "2026-11-01T12:00:00+01:00",
+    "2026-11-01",
+    "+46 70 123 45 67",
+    "+46701234567",
+    "114 55",
+    "Storgatan 12\n114 55 Stockholm",
+    "SE45 5000 0000 0583 9825 7466",
+    "SE4550000000058398257466",
+    "1Z999AA10123456784",
+    "1234567890123.45",
+    "1764547200000",
+    "1497ccf644db871e1e4026d101bde6f3",
+    "order 4111111111111111abcdefabcdefabcd",
+    "41111111-1111-1111-abcd-ef0123456789",
+    "6F9619FF-8B86-D011-B42D-00C04FC96411",
+    "size 38 40 42 44",
+    "sizes 36  38  40  42  44  46  48  50",
+    "order 39790 line 6075 qty 9",
+    "070 123 45 67, 070 765 43 21",
+    "31.12.2026, 01.01.2027, 02.01.2027",
+    "4599.00, 3299.00, 5499.00",
+    "4599.00,3299.00,5499.00",
+    "12,345,678,901,234,567",
+    "orders 39790, 41234, 45002, 47001",
+    "2026-11-01 12:00:00, 2026-11-02 12:00:00",
+    "Åsa Öberg, 114\u00a055 Stockholm, +46\u00a070\u00a0123\u00a045\u00a067",
+]
+
+
+@pytest.mark.parametrize("text", LEGITIMATE_VALUES)
+def test_legitimate_values_survive(text):
+    assert find_card_numbers(text) == []
+    assert redact(text) == (text, 0)
+    assert guard_row({"comment": text}) == ({"comment": text}, 0)
+
+
+def test_an_ean_field_keeps_its_barcode():
+    row = {"ean": EAN_FAILING_LUHN, "gtin": EAN_LIKE_VISA, "epoch_ms": 1764547200000}
+
+    assert guard_row(row) == (row, 0)
+
+
+def test_a_payment_row_keeps_its_identifiers():
+    row = {
+        "iban": "SE45 5000 0000 0583 9825 7466",
+        "tracking": "1Z999AA10123456784",
+        "amount": "1234567890123.45",
+        "order_id": "1497ccf644db871e1e4026d101bde6f3",
+        "placed_at": "2026-11-01T12:00:00+01:00",
+        "phone": "+46 70 123 45 67",
+    }
+
+    assert guard_row(row) == (row, 0)
+
+
+def test_an_iban_shape_with_a_wrong_check_is_searched():
+    """Only a valid IBAN is exempt, so a card number cannot hide behind two letters and digits."""
+    assert redact("XX00 4111 1111 1111 1111") == (f"XX00 {CARD_NUMBER_MARK}", 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "41  11  11  11  11  11  11  11",  # groups too short for the looser separators
+        "4111, 1111, 1111, 1111",  # a comma and a space separate list items
+        "4111.  1111.  1111.  1111",  # a full stop and a space end a sentence
+        "4111     1111     1111     1111",  # aligned columns, more than three spaces apart
+    ],
+)
+def test_loose_joins_need_card_shaped_groups(text):
+    assert find_card_numbers(text) == []
