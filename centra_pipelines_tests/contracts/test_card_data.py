@@ -468,7 +468,7 @@ def test_escaped_text_without_a_number_comes_back_as_it_was():
 @pytest.mark.parametrize(
     "number",
     [
-        "\uff14\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11",
+        "\uff14" + "\uff11" * 15,
         "\uff14\uff11\uff11\uff11\u3000\uff11\uff11\uff11\uff11\u3000\uff11\uff11\uff11\uff11\u3000"
         "\uff11\uff11\uff11\uff11",
         "\u0664\u0661\u0661\u0661111111111111",  # Arabic-Indic digits
