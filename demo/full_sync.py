@@ -78,7 +78,8 @@ def _print_rejects(warehouse: DuckDBWarehouse) -> None:
     rejects = rejects_summary(warehouse)
     print(f"\nQuarantined ({len(rejects)} broken rules; the valid records landed):")
     for table, key, column, rule, expected, found in rejects:
-        print(f"  {table:<24} {key:<10} {column:<14} {rule:<18} found {found!r}")
+        shown = "(the rest of its document broke a rule)" if found is None else f"found {found!r}"
+        print(f"  {table:<24} {key:<10} {column:<14} {rule:<18} {shown}")
         print(f"  {'':<24} expected {expected}")
 
 
