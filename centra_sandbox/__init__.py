@@ -1,6 +1,6 @@
 """Centra sandbox: a local HTTP server speaking Centra's GraphQL Integration API.
 
-It is an independent reading of the API digest (`centra-api.md`) and shares no code with the
+It is an independent reading of Centra's documented API and shares no code with the
 product's Centra client; tests meet the two only over HTTP.
 """
 
@@ -8,9 +8,10 @@ from centra_sandbox.config import PLANS, SandboxConfig
 from centra_sandbox.errors import SandboxConfigError, SandboxError, StoreError
 from centra_sandbox.sandbox import Sandbox, start_sandbox
 from centra_sandbox.server.faults import Fault
-from centra_sandbox.store.bad_records import BadRecord, CardData
+from centra_sandbox.store.bad_records import BAD_RECORD_KINDS, BadRecord, CardData
 
 __all__ = [
+    "BAD_RECORD_KINDS",
     "PLANS",
     "BadRecord",
     "CardData",

@@ -14,7 +14,7 @@ import dagster as dg
 from centra_pipelines.centra.full_sync import run_full_sync
 from centra_pipelines.definitions import defs
 from centra_pipelines.warehouse import DuckDBWarehouse
-from centra_sandbox import SandboxConfig, start_sandbox
+from centra_sandbox import BAD_RECORD_KINDS, SandboxConfig, start_sandbox
 from demo.environment import (
     SANDBOX_TOKEN,
     WAREHOUSE_PATH,
@@ -48,17 +48,6 @@ def main(argv: list[str] | None = None) -> int:
             result = run_full_sync(defs, instance, start=data.window_start, days=data.window_days)
 
         return _report(sandbox, result, injected=arguments.inject_bad_records)
-
-
-BAD_RECORD_KINDS = (
-    "null_sku",
-    "negative_stock",
-    "unknown_currency",
-    "malformed_date",
-    "duplicated_id",
-    "totals_mismatch",
-    "wrong_type",
-)
 
 
 def _inject_bad_records(sandbox) -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from centra_pipelines_tests.sandbox.conftest import WINDOW_START, gql
-from centra_sandbox import BadRecord, Sandbox, StoreError
+from centra_sandbox import BAD_RECORD_KINDS, BadRecord, Sandbox, StoreError
 
 SIZES = """query Sizes($variant: [Int!]) { productVariants(where: {id: $variant}) {
   productSizes { id SKU EAN GTIN updatedAt } } }"""
@@ -25,16 +25,7 @@ ORDER = """query Order($number: Int!) { order(number: $number) { ... on DirectTo
   customer { id updatedAt billingAddress { address2 } } } } }"""
 CUSTOMER = """query Customer($id: [Int!]) { customers(where: {id: $id}) {
   id updatedAt billingAddress { address2 } } }"""
-KINDS = (
-    "null_sku",
-    "negative_stock",
-    "unknown_currency",
-    "malformed_date",
-    "duplicated_id",
-    "totals_mismatch",
-    "wrong_type",
-    "card_data",
-)
+KINDS = (*BAD_RECORD_KINDS, "card_data")
 
 
 def _plant(sandbox: Sandbox, kind: str, **arguments) -> list[BadRecord]:

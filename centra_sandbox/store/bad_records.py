@@ -78,6 +78,18 @@ _HAS_CARD_TARGETS = (
 )
 
 
+# Kinds of bad record that make a value break a data contract; card_data is planted separately.
+BAD_RECORD_KINDS = (
+    "null_sku",
+    "negative_stock",
+    "unknown_currency",
+    "malformed_date",
+    "duplicated_id",
+    "totals_mismatch",
+    "wrong_type",
+)
+
+
 @dataclass(frozen=True)
 class BadRecord:
     """One bad value the API now serves: on which object, in which field, and what it was.
