@@ -1,6 +1,7 @@
 """Page streams: limit/page lists deduplicated by key, Relay connections followed by cursor."""
 
 import logging
+import time
 
 import pytest
 
@@ -167,3 +168,48 @@ def test_a_key_field_holding_an_object_identifies_items_too(stub, make_client) -
     pages = make_client().iter_pages(STOCK, items_path="warehouses.0.stock", key="productSize")
 
     assert list(pages) == [[rows[0], rows[2]]]
+
+
+def wait_for_requests(stub, count: int, seconds: float = 5.0) -> int:
+    deadline = time.monotonic() + seconds
+    while len(stub.requests) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return len(stub.requests)
+
+
+def test_the_next_page_is_requested_while_the_caller_processes_this_one(stub, make_client):
+    """Validation and writes overlap with Centra's response time instead of adding to it."""
+    serve_list(stub, [{"id": n} for n in range(1, 6)])
+    pages = make_client(page_size=2).iter_pages(PRODUCTS, items_path="products")
+
+    first = next(pages)
+
+    assert [item["id"] for item in first] == [1, 2]
+    assert wait_for_requests(stub, 2) == 2
+    assert [item["id"] for page in pages for item in page] == [3, 4, 5]
+    assert len(stub.requests) == 3
+
+
+def test_without_prefetch_no_request_runs_ahead(stub, make_client):
+    serve_list(stub, [{"id": n} for n in range(1, 6)])
+    pages = make_client(page_size=2, prefetch_pages=False).iter_pages(
+        PRODUCTS, items_path="products"
+    )
+
+    next(pages)
+
+    assert wait_for_requests(stub, 2, seconds=0.3) == 1
+
+
+def test_a_caller_that_stops_early_leaves_no_request_behind(stub, make_client):
+    serve_list(stub, [{"id": n} for n in range(1, 11)])
+    client = make_client(page_size=2)
+    pages = client.iter_pages(PRODUCTS, items_path="products")
+
+    next(pages)
+    pages.close()
+
+    settled = len(stub.requests)
+    time.sleep(0.2)
+    assert len(stub.requests) == settled <= 2
+    assert client.usage.requests == settled

@@ -1,5 +1,6 @@
 """`CentraClient`: the Dagster resource through which every asset talks to Centra's GraphQL API."""
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import logging
@@ -91,6 +92,48 @@ class _State:
     rate_limits_read: bool = False
 
 
+class _Prefetcher:
+    """Runs at most one page request ahead of the caller, on one background thread.
+
+    Only one request is ever in flight for an iterator, and the pacing budget and usage counters
+    are guarded by the client's lock, so prefetching changes when a request is sent, never how
+    many are sent. Leaving the block waits for a request still in flight, so no request outlives
+    the iteration that asked for it.
+    """
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.executor: concurrent.futures.ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> "_Prefetcher":
+        if self.enabled:
+            self.executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="centra-prefetch"
+            )
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def start(self, fetch: Callable[[Any], Any], argument: Any) -> Any:
+        """A handle whose `result()` is the page: fetched now in the background, or on demand."""
+        if self.executor is not None:
+            return self.executor.submit(fetch, argument)
+        return _OnDemand(fetch, argument)
+
+
+class _OnDemand:
+    """A page fetched only when asked for, for clients that do not prefetch."""
+
+    def __init__(self, fetch: Callable[[Any], Any], argument: Any) -> None:
+        self.fetch = fetch
+        self.argument = argument
+
+    def result(self) -> Any:
+        return self.fetch(self.argument)
+
+
 class CentraClient(ConfigurableResource):
     """Client of Centra's GraphQL Integration API: paced, retried, typed errors, usage counted.
 
@@ -113,6 +156,11 @@ class CentraClient(ConfigurableResource):
     page_size: int = Field(default=100, description="Items per page when paging (1-200).")
     max_backoff_seconds: float = Field(
         default=60.0, description="Ceiling of the backoff used when Centra gives no Retry-After."
+    )
+    prefetch_pages: bool = Field(
+        default=True,
+        description="Request the next page while the caller processes the current one, so "
+        "validation and writes overlap with Centra's response time instead of adding to it.",
     )
     read_rate_limits: bool = Field(
         default=True,
@@ -272,28 +320,37 @@ class CentraClient(ConfigurableResource):
         identify = key_function(key)
         seen: set[Hashable] = set()
         pages = items_count = repeats = 0
-        try:
-            while True:
-                page_variables = {**(variables or {}), "limit": size, "page": pages + 1}
-                items = _list_at(self.execute(query, variables=page_variables), items_path)
-                pages += 1
-                fresh = _drop_seen(items, identify, seen)
-                repeats += len(items) - len(fresh)
-                if items and not fresh and len(items) >= size:
-                    raise _stuck_paging_error(items_path, pages)
-                if fresh:
-                    items_count += len(fresh)
-                    yield fresh
-                if len(items) < size:
-                    return
-        finally:
-            logger.info(
-                "fetched %d pages, %d items from %s (%d repeats dropped)",
-                pages,
-                items_count,
-                items_path,
-                repeats,
-            )
+
+        def fetch(page: int) -> list[Any]:
+            page_variables = {**(variables or {}), "limit": size, "page": page}
+            return _list_at(self.execute(query, variables=page_variables), items_path)
+
+        with _Prefetcher(enabled=self.prefetch_pages) as prefetcher:
+            try:
+                upcoming = prefetcher.start(fetch, 1)
+                while True:
+                    items = upcoming.result()
+                    pages += 1
+                    # A full page may have a successor: ask for it while this one is processed.
+                    if len(items) >= size:
+                        upcoming = prefetcher.start(fetch, pages + 1)
+                    fresh = _drop_seen(items, identify, seen)
+                    repeats += len(items) - len(fresh)
+                    if items and not fresh and len(items) >= size:
+                        raise _stuck_paging_error(items_path, pages)
+                    if fresh:
+                        items_count += len(fresh)
+                        yield fresh
+                    if len(items) < size:
+                        return
+            finally:
+                logger.info(
+                    "fetched %d pages, %d items from %s (%d repeats dropped)",
+                    pages,
+                    items_count,
+                    items_path,
+                    repeats,
+                )
 
     def iter_connection(
         self,
@@ -325,24 +382,33 @@ class CentraClient(ConfigurableResource):
         _require_variables(query, ("first", "after"))
         identify = key_function(key) if key is not None else None
         seen: set[Hashable] = set()
-        cursor: str | None = None
         pages = nodes_count = 0
-        try:
-            while True:
-                page_variables = {**(variables or {}), "first": size, "after": cursor}
-                data = self.execute(query, variables=page_variables)
-                nodes, next_cursor = _connection_page(data, connection_path, previous=cursor)
-                pages += 1
-                if identify is not None:
-                    _assert_unseen(nodes, identify, seen, connection_path)
-                nodes_count += len(nodes)
-                if nodes:
-                    yield nodes
-                if next_cursor is None:
-                    return
-                cursor = next_cursor
-        finally:
-            logger.info("fetched %d pages, %d items from %s", pages, nodes_count, connection_path)
+
+        def fetch(cursor: str | None) -> tuple[list[Any], str | None]:
+            page_variables = {**(variables or {}), "first": size, "after": cursor}
+            data = self.execute(query, variables=page_variables)
+            return _connection_page(data, connection_path, previous=cursor)
+
+        with _Prefetcher(enabled=self.prefetch_pages) as prefetcher:
+            try:
+                upcoming = prefetcher.start(fetch, None)
+                while True:
+                    nodes, next_cursor = upcoming.result()
+                    pages += 1
+                    # The next cursor is known: ask for that page while this one is processed.
+                    if next_cursor is not None:
+                        upcoming = prefetcher.start(fetch, next_cursor)
+                    if identify is not None:
+                        _assert_unseen(nodes, identify, seen, connection_path)
+                    nodes_count += len(nodes)
+                    if nodes:
+                        yield nodes
+                    if next_cursor is None:
+                        return
+            finally:
+                logger.info(
+                    "fetched %d pages, %d items from %s", pages, nodes_count, connection_path
+                )
 
     def refresh_rate_limits(self) -> dict[str, int]:
         """Read the environment's quotas with Centra's `rateLimits` query and pace by them.
