@@ -43,11 +43,11 @@ def test_set_stock_unknown_warehouse_and_size(make_sandbox):
     sandbox = make_sandbox()
 
     warehouse = _set_stock(sandbox, warehouse=999)["userErrors"]
-    size = _set_stock(sandbox, size="XXXL")["userErrors"]
+    size = _set_stock(sandbox, size="NoSuchSize")["userErrors"]
 
     assert warehouse[0]["message"] == "Could not find Warehouse with ID 999."
     assert warehouse[0]["path"] == ["input", "warehouse", "id"]
-    assert size[0]["message"].startswith("Could not find Size with ID XXXL")
+    assert size[0]["message"].startswith("Could not find Size with ID NoSuchSize")
 
 
 def test_set_stock_physical_keeps_allocations(make_sandbox):
