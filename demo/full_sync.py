@@ -13,7 +13,7 @@ import dagster as dg
 
 from centra_pipelines.centra.full_sync import run_full_sync
 from centra_pipelines.definitions import defs
-from centra_pipelines.warehouse import DuckDBWarehouse
+from centra_pipelines.warehouse import DuckDBWarehouse, record_history
 from centra_sandbox import BAD_RECORD_KINDS, SandboxConfig, start_sandbox
 from demo.environment import (
     SANDBOX_TOKEN,
@@ -72,6 +72,27 @@ def _print_rejects(warehouse: DuckDBWarehouse) -> None:
         print(f"  {'':<24} expected {expected}")
 
 
+def _print_audit(warehouse: DuckDBWarehouse) -> None:
+    """What the audit ledger says about this sync, and the history of one order."""
+    writes, new, changed, unchanged = warehouse.fetch(
+        "SELECT count(*), sum(records_new), sum(records_changed), sum(records_unchanged) "
+        "FROM audit.writes WHERE run_id IN (SELECT DISTINCT _run_id FROM centra_raw.orders)"
+    )[0]
+    number = warehouse.fetch("SELECT min(order_number) FROM centra_raw.orders")[0][0]
+    with warehouse.connect() as connection:
+        history = record_history(connection, "centra_raw.orders", str(number))
+
+    print(
+        f"\nAudit ledger (orders run): {writes} writes, {new} new, {changed} changed, "
+        f"{unchanged} unchanged records"
+    )
+    print(f"  order {number}, latest writes:")
+    for entry in history[-5:]:
+        written = f"{entry['written_at']:%Y-%m-%d %H:%M:%S}"
+        fields = entry["changed_fields"] or ""
+        print(f"    {written} run {entry['run_id'][:8]} {entry['change']} {fields}")
+
+
 def _report(sandbox, result, *, injected: bool) -> int:
     warehouse = DuckDBWarehouse(path=str(WAREHOUSE_PATH))
     stats = sandbox.stats()
@@ -94,6 +115,8 @@ def _report(sandbox, result, *, injected: bool) -> int:
         mark = "ok " if comparison.matches else "MISMATCH"
         actual_orders, actual_total = comparison.actual
         print(f"  {mark} {comparison.name:<16} {actual_orders:>6} {actual_total:>16}")
+
+    _print_audit(warehouse)
 
     print("\nAPI cost:")
     print(f"  requests seen by the client  {result.api_requests}")
