@@ -101,8 +101,7 @@ def analytics_customers(
 
     return dg.MaterializeResult(
         metadata=metadata.merge(
-            metadata.write_metadata(rows=report.rows_written, rows_replaced=report.rows_deleted),
-            metadata.preview_metadata(report.preview_columns, report.preview()),
+            metadata.report_metadata(report),
             {"pii_pseudonymised": hide, "salted": bool(privacy.pseudonymisation_salt)},
         )
     )

@@ -6,7 +6,7 @@ both derived from that one declaration, so a column can never be typed in one pl
 from a different field in another.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,9 +107,6 @@ def raw_table(
         preview_columns=preview_columns or key,
     )
     return RawTable(spec=spec, fields=tuple(fields))
-
-
-RowBuilder = Callable[[Record], list[dict[str, Any]]]
 
 
 def rejects_spec(table: RawTable) -> TableSpec:

@@ -10,7 +10,7 @@ from typing import Any
 
 import dagster as dg
 
-from centra_pipelines.warehouse import TableSpec
+from centra_pipelines.warehouse import TableSpec, WriteReport
 
 ROW_COUNT = "dagster/row_count"
 TABLE_NAME = "dagster/table_name"
@@ -36,6 +36,15 @@ def write_metadata(*, rows: int, rows_replaced: int) -> dict[str, Any]:
         ROW_COUNT: dg.MetadataValue.int(rows),
         ROWS_REPLACED: dg.MetadataValue.int(rows_replaced),
     }
+
+
+def report_metadata(report: WriteReport, partition: tuple = ()) -> dict[str, Any]:
+    """Rows, rows replaced and a preview of one written partition (of the table when `()`)."""
+    rows = report.rows_by_partition.get(partition, 0) if partition else report.rows_written
+    return merge(
+        write_metadata(rows=rows, rows_replaced=report.rows_deleted),
+        preview_metadata(report.preview_columns, report.preview(partition)),
+    )
 
 
 def window_metadata(start: datetime, end: datetime) -> dict[str, Any]:

@@ -21,7 +21,13 @@ import pandas as pd
 from pydantic import Field, PrivateAttr
 
 from centra_pipelines.contracts.card_data import guard_row
-from centra_pipelines.warehouse.audit import AuditSummary, WriteAudit, create_ledger, record_write
+from centra_pipelines.warehouse.audit import (
+    AUDIT_SCHEMA,
+    AuditSummary,
+    WriteAudit,
+    create_ledger,
+    record_write,
+)
 from centra_pipelines.warehouse.tables import LINEAGE_COLUMNS, TableSpec
 
 logger = logging.getLogger(__name__)
@@ -63,6 +69,9 @@ class DuckDBWarehouse(dg.ConfigurableResource):
 
     path: str = Field(description="Path of the DuckDB database file; created when missing.")
     _opened: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+    # Table specs (and the ledger) whose DDL is known to be in place in the open database.
+    _prepared: set[object] = PrivateAttr(default_factory=set)
+    _pending: set[object] = PrivateAttr(default_factory=set)
 
     batch_rows: int = Field(
         default=5000, description="Rows buffered before they are inserted; bounds memory use."
@@ -94,6 +103,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         if self._opened is not None:
             self._opened.close()
             self._opened = None
+            self._prepared.clear()
 
     def _database(self) -> duckdb.DuckDBPyConnection:
         if self._opened is None:
@@ -133,14 +143,8 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         (all of the table when the target is None); a row outside them, or two rows with the same
         key, rolls every table back.
         """
-        with self.connect() as connection:
-            connection.execute("BEGIN TRANSACTION")
-            try:
-                reports = self._replace_in_transaction(connection, targets, rows, run_id, audit)
-                connection.execute("COMMIT")
-            except Exception:
-                connection.execute("ROLLBACK")
-                raise
+        with self._transaction() as connection:
+            reports = self._replace_in_transaction(connection, targets, rows, run_id, audit)
 
         # Per-table detail is DEBUG: the asset logs the step's summary at INFO.
         for report in reports.values():
@@ -166,19 +170,39 @@ class DuckDBWarehouse(dg.ConfigurableResource):
 
         `select_sql` must return the table's columns in their declared order.
         """
+        with self._transaction() as connection:
+            report = self._rebuild_in_transaction(
+                connection, table, select_sql, list(parameters), run_id, audit
+            )
+
+        logger.info("rebuilt %s: %d rows", report.table, report.rows_written)
+        return report
+
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction; tables it prepared count as prepared only once it committed."""
         with self.connect() as connection:
             connection.execute("BEGIN TRANSACTION")
+            self._pending = set()
             try:
-                report = self._rebuild_in_transaction(
-                    connection, table, select_sql, list(parameters), run_id, audit
-                )
+                yield connection
                 connection.execute("COMMIT")
             except Exception:
                 connection.execute("ROLLBACK")
                 raise
+            self._prepared |= self._pending
 
-        logger.info("rebuilt %s: %d rows", report.table, report.rows_written)
-        return report
+    def _ensure_table(self, connection: duckdb.DuckDBPyConnection, table: TableSpec) -> None:
+        # Creating and checking a table's columns costs catalog queries on every write; once per
+        # table and resource is enough, since a run's tables do not change under it.
+        if table not in self._prepared:
+            _create_table(connection, table)
+            self._pending.add(table)
+
+    def _ensure_ledger(self, connection: duckdb.DuckDBPyConnection) -> None:
+        if AUDIT_SCHEMA not in self._prepared:
+            create_ledger(connection)
+            self._pending.add(AUDIT_SCHEMA)
 
     def _rebuild_in_transaction(
         self,
@@ -189,7 +213,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         run_id: str,
         audit: WriteAudit | None,
     ) -> WriteReport:
-        _create_table(connection, table)
+        self._ensure_table(connection, table)
         deleted = connection.execute(f"DELETE FROM {table.qualified_name}").fetchone()[0]
 
         written_at = datetime.now(UTC)
@@ -213,6 +237,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
             preview_by_partition=_preview(connection, table, *scope),
         )
         if audit is not None:
+            self._ensure_ledger(connection)
             _audit(
                 connection,
                 {table: None},
@@ -228,11 +253,6 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         """Run a read-only query and return all rows."""
         with self.connect() as connection:
             return connection.execute(sql, list(parameters)).fetchall()
-
-    def fetch_frame(self, sql: str, parameters: Sequence[Any] = ()) -> pd.DataFrame:
-        """Run a read-only query and return a DataFrame."""
-        with self.connect() as connection:
-            return connection.execute(sql, list(parameters)).fetchdf()
 
     def _database_file(self) -> Path:
         # DuckDB treats an empty path and ":memory:" as an in-memory database: every run would
@@ -268,7 +288,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         }
         deleted = {}
         for table, (scope_sql, scope_parameters) in scopes.items():
-            _create_table(connection, table)
+            self._ensure_table(connection, table)
             deleted[table] = connection.execute(
                 f"DELETE FROM {table.qualified_name} WHERE {scope_sql}", scope_parameters
             ).fetchone()[0]
@@ -291,6 +311,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
             )
 
         if audit is not None:
+            self._ensure_ledger(connection)
             _audit(connection, targets, scopes, reports, audit, run_id, synced_at)
         return reports
 
@@ -304,7 +325,6 @@ def _audit(
     run_id: str,
     written_at: datetime,
 ) -> None:
-    create_ledger(connection)
     write_id = uuid.uuid4().hex
     for table, scope in scopes.items():
         reports[table.name].audit = record_write(
@@ -471,7 +491,8 @@ def _sql_value(value: Any) -> str | None:
     if isinstance(value, date | Decimal | int | float):
         return str(value)
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        # Nested values keep exact decimals and dates as their text, never floats.
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     return str(value)
 
 

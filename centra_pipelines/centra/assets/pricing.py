@@ -14,7 +14,7 @@ from centra_pipelines.centra.assets.sync import (
     iter_items,
     materialization,
     raw_asset_spec,
-    split_cost,
+    whole_cost,
     write_through_contracts,
 )
 from centra_pipelines.centra.client import CentraClient
@@ -108,7 +108,7 @@ def centra_prices(
             reports[tables.prices.name],
             partition_key=market_key,
             partition_values=partition,
-            cost=split_cost(cost, 1)[0],
+            cost=whole_cost(cost),
         )
 
     yield from contract_checks(quarantine, [tables.prices], contracts)

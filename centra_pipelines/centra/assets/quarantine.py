@@ -164,16 +164,10 @@ def _reject_row(spec: TableSpec, rejection: Rejection) -> dict[str, Any]:
         "rule": rejection.rule,
         "expected": rejection.expected,
         "offending_value": rejection.offending_value,
-        "record": {name: _jsonable(value) for name, value in record.items()},
+        "record": dict(record),
     }
     row.update({name: record.get(name) for name in spec.partition_columns})
     return row
-
-
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | str | list | dict):
-        return value
-    return str(value)
 
 
 def check_specs(table_group: Sequence[RawTable], asset_keys: Sequence[dg.AssetKey]) -> list:

@@ -99,12 +99,7 @@ def materialization(
     window: tuple[datetime, datetime] | None = None,
 ) -> dg.AssetMaterialization:
     """The event for one partition of a table, for runs that cover several partitions."""
-    partition = tuple(partition_values.values())
-    rows = report.rows_by_partition.get(partition, 0)
-    parts = [
-        metadata.write_metadata(rows=rows, rows_replaced=report.rows_deleted),
-        metadata.preview_metadata(report.preview_columns, report.preview(partition)),
-    ]
+    parts = [metadata.report_metadata(report, tuple(partition_values.values()))]
     if cost is not None:
         parts.append(cost.as_metadata())
     if window is not None:
@@ -122,10 +117,7 @@ def table_result(
     cost: CostShare | None = None,
 ) -> dg.MaterializeResult:
     """The result of replacing a whole, unpartitioned table."""
-    parts = [
-        metadata.write_metadata(rows=report.rows_written, rows_replaced=report.rows_deleted),
-        metadata.preview_metadata(report.preview_columns, report.preview()),
-    ]
+    parts = [metadata.report_metadata(report)]
     if cost is not None:
         parts.append(cost.as_metadata())
 
