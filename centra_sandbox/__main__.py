@@ -10,6 +10,7 @@ from datetime import date
 from centra_sandbox.config import PLANS, RETRY_AFTER_FORMATS, SandboxConfig
 from centra_sandbox.errors import SandboxConfigError
 from centra_sandbox.sandbox import start_sandbox
+from centra_sandbox.webhooks.settings import MAX_RETRIES, WEBHOOK_MODES, WebhookSettings
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -24,7 +25,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--retry-after-format", choices=RETRY_AFTER_FORMATS, default="seconds")
     parser.add_argument("--token", default="sandbox-token")
     parser.add_argument("--database", default=None, help="SQLite file instead of memory")
+    parser.add_argument("--integration-name", default="centra-pipelines")
+    parser.add_argument("--webhook-url", default=None, help="POST change notifications here")
+    parser.add_argument("--webhook-secret", default=None, help="sign calls (X-Centra-Signature)")
+    parser.add_argument("--webhook-mode", choices=WEBHOOK_MODES, default="integration")
+    parser.add_argument("--webhook-retries", type=int, choices=range(MAX_RETRIES + 1), default=0)
     return parser.parse_args(argv)
+
+
+def webhook_settings(args: argparse.Namespace) -> WebhookSettings | None:
+    """The plugin's settings, or None without --webhook-url; other webhook flags need it."""
+    if args.webhook_url is None:
+        given = args.webhook_secret is not None or args.webhook_retries
+        if given or args.webhook_mode != "integration":
+            raise SandboxConfigError("--webhook-secret/-mode/-retries need --webhook-url.")
+        return None
+    return WebhookSettings(
+        url=args.webhook_url,
+        secret=args.webhook_secret,
+        mode=args.webhook_mode,
+        retries=args.webhook_retries,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
             host=args.host,
             port=args.port,
             database_path=args.database,
+            integration_name=args.integration_name,
+            webhook=webhook_settings(args),
         )
     except SandboxConfigError as error:
         print(f"centra-sandbox: {error}", file=sys.stderr)

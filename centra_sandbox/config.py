@@ -1,4 +1,4 @@
-"""Configuration of one sandbox instance: data scale, plan, tokens, Retry-After form."""
+"""Configuration of one sandbox instance: data scale, plan, tokens, Retry-After form, webhook."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from centra_sandbox.errors import SandboxConfigError
 from centra_sandbox.graphql.permissions import ALL_PERMISSIONS
+from centra_sandbox.webhooks.settings import WebhookSettings
 
 RETRY_AFTER_FORMATS = ("seconds", "http-date", "epoch")
 BUCKET_TYPES = ("REQUEST_COUNT", "QUERY_COMPLEXITY", "MUTATION_COUNT")
@@ -54,6 +55,9 @@ class SandboxConfig:
 
     `plan` is a plan name from PLANS or a mapping of custom quotas in the same shape (missing
     entries fall back to Growth). `tokens` adds tokens with their own permission lists.
+    `integration_name` owns the main token; `token_integrations` maps tokens of `tokens` to
+    other integration names (unlisted ones belong to `integration_name`), since the event queue
+    is per integration name (digest §8). `webhook` switches the Webhook plugin on (digest §9).
     """
 
     seed: int = 42
@@ -69,6 +73,9 @@ class SandboxConfig:
     database_path: str | None = None
     timezone: str = "Europe/Stockholm"
     app_version: str = "v1.1.1-sandbox"
+    integration_name: str = "centra-pipelines"
+    token_integrations: Mapping[str, str] = field(default_factory=dict)
+    webhook: WebhookSettings | None = None
 
     def __post_init__(self) -> None:
         if self.retry_after_format not in RETRY_AFTER_FORMATS:
@@ -87,6 +94,7 @@ class SandboxConfig:
         self.zone()
         self.quotas()
         self._check_database_path()
+        self._check_integrations()
 
     def _check_database_path(self) -> None:
         # The store is generated afresh at every start; reusing a file would mix two data sets.
@@ -100,6 +108,16 @@ class SandboxConfig:
             )
         if not path.parent.is_dir():
             raise SandboxConfigError(f"the folder of database file {path} does not exist.")
+
+    def _check_integrations(self) -> None:
+        if not self.integration_name.strip():
+            raise SandboxConfigError("integration_name must not be empty.")
+        unknown = sorted(set(self.token_integrations) - (set(self.tokens) - {self.token}))
+        if unknown:
+            raise SandboxConfigError(
+                f"token_integrations names tokens {unknown} that are not extra tokens of "
+                "`tokens`; add them there. The main token always belongs to integration_name."
+            )
 
     def zone(self) -> ZoneInfo:
         try:
@@ -128,3 +146,7 @@ class SandboxConfig:
         table = {self.token: frozenset(ALL_PERMISSIONS)}
         table.update({token: frozenset(perms) for token, perms in self.tokens.items()})
         return table
+
+    def token_integration(self, token: str) -> str:
+        """The integration name a token acts for; its event queue is that integration's."""
+        return self.token_integrations.get(token, self.integration_name)

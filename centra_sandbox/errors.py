@@ -11,3 +11,7 @@ class SandboxConfigError(SandboxError):
 
 class StoreError(SandboxError):
     """The sandbox store was asked for something it does not hold."""
+
+
+class WebhookFlushTimeout(SandboxError):
+    """Webhook calls were still queued or in flight when `flush()` gave up waiting."""

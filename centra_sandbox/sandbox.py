@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from centra_sandbox.config import SandboxConfig
+from centra_sandbox.events.feed import ChangeFeed
 from centra_sandbox.server.app import RequestHook, SandboxApp
 from centra_sandbox.server.faults import FaultInjector
 from centra_sandbox.server.http import SandboxHTTPServer, serve_in_thread
@@ -14,13 +15,17 @@ from centra_sandbox.store.control import SandboxControl
 from centra_sandbox.store.database import Database
 from centra_sandbox.store.generator import generate
 from centra_sandbox.store.stats import collect_stats
+from centra_sandbox.webhooks.dispatcher import WebhookDispatcher
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Sandbox:
-    """A running sandbox: its URL and token, ground truth, controls and fault injection."""
+    """A running sandbox: its URL and token, ground truth, controls and fault injection.
+
+    `webhooks` is the Webhook plugin's dispatcher when `config.webhook` is set, else None.
+    """
 
     config: SandboxConfig
     url: str
@@ -28,6 +33,7 @@ class Sandbox:
     control: SandboxControl
     faults: FaultInjector
     app: SandboxApp
+    webhooks: WebhookDispatcher | None = None
 
     def metrics(self) -> dict:
         return self.app.metrics.snapshot()
@@ -51,7 +57,8 @@ def start_sandbox(config: SandboxConfig | None = None) -> Iterator[Sandbox]:
     config = config or SandboxConfig()
     db = Database(config.database_path)
     catalog = generate(db, config.seed, config.orders, config.window_start, config.window_days)
-    app = SandboxApp(config, db)
+    changes = ChangeFeed(db)
+    app = SandboxApp(config, db, changes)
     server = SandboxHTTPServer(
         (config.host, config.port),
         app,
@@ -60,10 +67,16 @@ def start_sandbox(config: SandboxConfig | None = None) -> Iterator[Sandbox]:
     thread = serve_in_thread(server)
     host, port = server.server_address[:2]
     control = SandboxControl(
-        db, catalog, config.seed, config.orders, (config.window_start, config.window_days)
+        db,
+        catalog,
+        config.seed,
+        config.orders,
+        (config.window_start, config.window_days),
+        changes=changes,
     )
+    webhooks = _start_webhooks(config, db, changes, app)
     sandbox = Sandbox(
-        config, f"http://{host}:{port}/graphql", config.token, control, app.faults, app
+        config, f"http://{host}:{port}/graphql", config.token, control, app.faults, app, webhooks
     )
     log.info("Centra sandbox serving %s", sandbox.url)
     try:
@@ -72,4 +85,17 @@ def start_sandbox(config: SandboxConfig | None = None) -> Iterator[Sandbox]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+        if webhooks is not None:
+            webhooks.close()
         db.close()
+
+
+def _start_webhooks(
+    config: SandboxConfig, db: Database, changes: ChangeFeed, app: SandboxApp
+) -> WebhookDispatcher | None:
+    if config.webhook is None:
+        return None
+    dispatcher = WebhookDispatcher(config.webhook, db, config.zone(), app.metrics)
+    changes.subscribers.append(dispatcher.submit)
+    log.info("webhook plugin posts %s changes to %s", config.webhook.mode, config.webhook.url)
+    return dispatcher

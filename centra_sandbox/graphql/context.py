@@ -6,12 +6,16 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from centra_sandbox.events.feed import ChangeFeed
 from centra_sandbox.store.database import Database
 
 
 @dataclass
 class RequestContext:
-    """What a resolver may read: the store, the caller's permissions and the instance's zone."""
+    """What a resolver may use: the store, the change feed, the caller and the instance's zone.
+
+    `integration_name` is the caller's integration: the event queue it reads and confirms.
+    """
 
     db: Database
     permissions: frozenset[str]
@@ -20,6 +24,8 @@ class RequestContext:
     rate_limits: Any
     token_count: int
     now: int
+    changes: ChangeFeed
+    integration_name: str
     permissions_used: list[str] = field(default_factory=list)
 
     def use_permission(self, permission: str) -> bool:

@@ -1,4 +1,7 @@
-"""Mutation resolvers (digest §5.1, §5.3). Business failures are userErrors, never exceptions."""
+"""Mutation resolvers (digest §5.1, §5.3). Business failures are userErrors, never exceptions.
+
+Every write is recorded in the change feed before it commits (events/feed.py).
+"""
 
 from typing import Any
 
@@ -12,8 +15,8 @@ mutation = MutationType()
 payload_interface = InterfaceType("Payload", lambda *_: None)
 
 
-class _Errors:
-    """Collects userErrors and userWarnings of one mutation."""
+class UserErrors:
+    """Collects userErrors and userWarnings of one mutation (digest §1.4)."""
 
     def __init__(self) -> None:
         self.errors: list[dict] = []
@@ -30,7 +33,7 @@ class _Errors:
 
 
 def _find_order(
-    ctx: RequestContext, selector: dict | None, errors: _Errors, *path: str
+    ctx: RequestContext, selector: dict | None, errors: UserErrors, *path: str
 ) -> dict | None:
     given = {key: value for key, value in (selector or {}).items() if value is not None}
     if len(given) != 1:
@@ -50,7 +53,7 @@ def _touch_order(ctx: RequestContext, number: int) -> None:
 
 
 def _find_warehouse(
-    ctx: RequestContext, selector: dict | None, errors: _Errors, *path
+    ctx: RequestContext, selector: dict | None, errors: UserErrors, *path
 ) -> dict | None:
     selector = selector or {}
     if selector.get("id") is None:
@@ -66,7 +69,7 @@ def _find_warehouse(
     return row
 
 
-def _size_of_variant(ctx, variant_id: int, size: dict, errors: _Errors, *path) -> dict | None:
+def _size_of_variant(ctx, variant_id: int, size: dict, errors: UserErrors, *path) -> dict | None:
     if size.get("id") is not None:
         condition, value = "ps.sizeId = ?", size["id"]
     else:
@@ -79,7 +82,7 @@ def _size_of_variant(ctx, variant_id: int, size: dict, errors: _Errors, *path) -
     return row
 
 
-def _find_product_size(ctx, selector: dict, errors: _Errors, *path) -> dict | None:
+def _find_product_size(ctx, selector: dict, errors: UserErrors, *path) -> dict | None:
     for key, column in (("id", "ps.id"), ("SKU", "SKU"), ("EAN", "ps.EAN"), ("UPC", "ps.UPC")):
         if selector.get(key) is not None:
             row = ctx.db.one(
@@ -92,7 +95,7 @@ def _find_product_size(ctx, selector: dict, errors: _Errors, *path) -> dict | No
     return None
 
 
-def _stock_targets(ctx, data: dict, errors: _Errors, quantity_key: str, list_key: str) -> list:
+def _stock_targets(ctx, data: dict, errors: UserErrors, quantity_key: str, list_key: str) -> list:
     """(productSize row, quantity) pairs of a stock input, with userErrors for bad entries."""
     targets = []
     for i, entry in enumerate(data.get("productVariants") or []):
@@ -155,9 +158,15 @@ def _add_fta(ctx, warehouse_id: int, size_id: int, delta: int) -> None:
     ctx.db.execute("UPDATE productSizes SET updatedAt = ? WHERE id = ?", (ctx.now, size_id))
 
 
+def _announce_stock(ctx, change_id: int, size_ids: list[int], warehouse_ids: list[int]) -> None:
+    # A new stockChanges row is a StockChange CREATED; the stock itself lives on the sizes.
+    ctx.changes.record("StockChange", "CREATED", change_id, warehouse_ids=warehouse_ids)
+    ctx.changes.product_sizes(size_ids, warehouse_ids)
+
+
 @mutation.field("setStock")
 def resolve_set_stock(_: Any, info: GraphQLResolveInfo, input: dict) -> dict:
-    ctx, errors = info.context, _Errors()
+    ctx, errors = info.context, UserErrors()
     warehouse = _find_warehouse(ctx, input["warehouse"], errors, "input", "warehouse")
     targets = _stock_targets(ctx, input, errors, "quantity", "sizeStockLevels")
     for _, quantity, path in targets:
@@ -183,13 +192,14 @@ def resolve_set_stock(_: Any, info: GraphQLResolveInfo, input: dict) -> dict:
         _add_fta(ctx, warehouse["id"], size_row["id"], delta)
         deltas.append((size_row["id"], delta))
     change = _record_change(ctx, warehouse["id"], input["description"], deltas)
+    _announce_stock(ctx, change["id"], [size_id for size_id, _ in deltas], [warehouse["id"]])
     ctx.db.commit()
     return errors.payload(stockChanges=[change])
 
 
 @mutation.field("changeStock")
 def resolve_change_stock(_: Any, info: GraphQLResolveInfo, input: dict) -> dict:
-    ctx, errors = info.context, _Errors()
+    ctx, errors = info.context, UserErrors()
     into = out = None
     if input.get("intoWarehouse"):
         into = _find_warehouse(ctx, input["intoWarehouse"], errors, "input", "intoWarehouse")
@@ -210,7 +220,8 @@ def resolve_change_stock(_: Any, info: GraphQLResolveInfo, input: dict) -> dict:
                     *path,
                 )
     if errors.errors:
-        ctx.db.connection.rollback()
+        # Validation may have created empty stock rows; none of it is a change to announce.
+        ctx.db.rollback()
         return errors.payload(stockChange=None)
     for size_row, quantity, _ in targets:
         if out is not None:
@@ -222,13 +233,15 @@ def resolve_change_stock(_: Any, info: GraphQLResolveInfo, input: dict) -> dict:
     sign = 1 if into is not None else -1
     deltas = [(size_row["id"], sign * quantity) for size_row, quantity, _ in targets]
     change = _record_change(ctx, target["id"], input["description"], deltas)
+    warehouse_ids = [row["id"] for row in (out, into) if row is not None]
+    _announce_stock(ctx, change["id"], [size_id for size_id, _ in deltas], warehouse_ids)
     ctx.db.commit()
     return errors.payload(stockChange=change)
 
 
 @mutation.field("confirmOrder")
 def resolve_confirm_order(_: Any, info: GraphQLResolveInfo, input: dict) -> dict:
-    ctx, errors = info.context, _Errors()
+    ctx, errors = info.context, UserErrors()
     order = _find_order(ctx, input["order"], errors, "input", "order")
     if order is None:
         return errors.payload(order=None)
@@ -241,6 +254,7 @@ def resolve_confirm_order(_: Any, info: GraphQLResolveInfo, input: dict) -> dict
         return errors.payload(order=order)
     ctx.db.execute("UPDATE orders SET status = 'CONFIRMED' WHERE number = ?", (order["number"],))
     _touch_order(ctx, order["number"])
+    ctx.changes.order(order["number"], "UPDATED")
     ctx.db.commit()
     return errors.payload(order=_reload(ctx, order))
 
@@ -251,7 +265,7 @@ def _reload(ctx: RequestContext, order: dict) -> dict:
 
 @mutation.field("updateDirectToConsumerOrder")
 def resolve_update_order(_: Any, info: GraphQLResolveInfo, order: dict, input: dict) -> dict:
-    ctx, errors = info.context, _Errors()
+    ctx, errors = info.context, UserErrors()
     row = _find_order(ctx, order, errors, "order")
     if row is None:
         return errors.payload(order=None)
@@ -274,11 +288,12 @@ def resolve_update_order(_: Any, info: GraphQLResolveInfo, order: dict, input: d
     if cancellations:
         recompute_grand_total(ctx, row["number"])
     _touch_order(ctx, row["number"])
+    ctx.changes.order(row["number"], "UPDATED")
     ctx.db.commit()
     return errors.payload(order=_reload(ctx, row))
 
 
-def _validate_cancellations(ctx, order: dict, entries: list[dict], errors: _Errors) -> list:
+def _validate_cancellations(ctx, order: dict, entries: list[dict], errors: UserErrors) -> list:
     result = []
     for i, entry in enumerate(entries):
         path = ("input", "cancelLines", i)
@@ -321,7 +336,7 @@ def recompute_grand_total(ctx: RequestContext, number: int) -> None:
 
 @mutation.field("cancelDirectToConsumerOrder")
 def resolve_cancel_order(_: Any, info: GraphQLResolveInfo, id=None, order=None, input=None) -> dict:
-    ctx, errors = info.context, _Errors()
+    ctx, errors = info.context, UserErrors()
     selector = order if order is not None else {"id": id}
     row = _find_order(ctx, selector, errors, "order" if order is not None else "id")
     if row is None:
@@ -339,15 +354,18 @@ def resolve_cancel_order(_: Any, info: GraphQLResolveInfo, id=None, order=None, 
         )
         return errors.payload(order=row)
     ctx.db.execute("UPDATE orders SET status = 'CANCELLED' WHERE number = ?", (row["number"],))
+    _touch_order(ctx, row["number"])
+    # Cancelling is an update of the order, not a deletion (digest §6).
+    ctx.changes.order(row["number"], "UPDATED")
     if (input or {}).get("cancelAuthorization", True) is not False:
-        ctx.db.execute(
+        payment_id = ctx.db.execute(
             "INSERT INTO payments (orderNumber, createdAt, status, entryType, externalReference, "
             "paymentMethod, valueCents, source) SELECT number, ?, 'SUCCESS', 'CANCEL', "
             "'psp-' || substr(id, 1, 12), paymentPlugin, grandTotalCents, 'Integration API' "
             "FROM orders WHERE number = ?",
             (ctx.now, row["number"]),
         )
-    _touch_order(ctx, row["number"])
+        ctx.changes.of_order("PaymentHistoryEntry", payment_id, row["number"], "CREATED")
     ctx.db.commit()
     return errors.payload(order=_reload(ctx, row))
 

@@ -70,6 +70,12 @@ FIELD_PERMISSIONS = {
     ("Mutation", "confirmOrder"): "Order:write",
     ("Mutation", "updateDirectToConsumerOrder"): "Order:write",
     ("Mutation", "cancelDirectToConsumerOrder"): "Order:write",
+    # The event queue needs both (digest §8); Event.object checks its type's read permission.
+    ("Query", "events"): "Event:read",
+    ("Query", "eventListeners"): "Event:read",
+    ("Mutation", "setEventListeners"): "Event:write",
+    ("Mutation", "unsetEventListeners"): "Event:write",
+    ("Mutation", "confirmEvents"): "Event:write",
 }
 
 READ_PERMISSIONS = sorted(set(FIELD_PERMISSIONS.values()) | {"Event:read", "Translation:read"})

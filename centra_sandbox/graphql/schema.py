@@ -6,7 +6,7 @@ from importlib import resources
 from ariadne import load_schema_from_path, make_executable_schema
 from graphql import GraphQLSchema
 
-from centra_sandbox.graphql import catalog, mutations, orders
+from centra_sandbox.graphql import catalog, events, mutations, orders
 from centra_sandbox.graphql.scalars import SCALARS
 
 
@@ -14,5 +14,11 @@ from centra_sandbox.graphql.scalars import SCALARS
 def build_schema() -> GraphQLSchema:
     schema_dir = resources.files("centra_sandbox").joinpath("schema")
     type_defs = load_schema_from_path(str(schema_dir))
-    bindables = [*SCALARS, *catalog.BINDABLES, *orders.BINDABLES, *mutations.BINDABLES]
+    bindables = [
+        *SCALARS,
+        *catalog.BINDABLES,
+        *orders.BINDABLES,
+        *mutations.BINDABLES,
+        *events.BINDABLES,
+    ]
     return make_executable_schema(type_defs, *bindables)

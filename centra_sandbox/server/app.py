@@ -18,6 +18,7 @@ from graphql import (
 )
 
 from centra_sandbox.config import SandboxConfig
+from centra_sandbox.events.feed import ChangeFeed
 from centra_sandbox.graphql.complexity import mutation_count, query_complexity
 from centra_sandbox.graphql.context import RequestContext
 from centra_sandbox.graphql.middleware import FieldMiddleware
@@ -65,9 +66,10 @@ def throttled_response(kind: str, interval: str, seconds: float, form: str) -> R
 class SandboxApp:
     """Executes GraphQL requests against the store; shared by all HTTP threads."""
 
-    def __init__(self, config: SandboxConfig, db: Database) -> None:
+    def __init__(self, config: SandboxConfig, db: Database, changes: ChangeFeed) -> None:
         self.config = config
         self.db = db
+        self.changes = changes
         self.schema = build_schema()
         self.tokens = config.token_permissions()
         self.zone = config.zone()
@@ -92,9 +94,11 @@ class SandboxApp:
         if not isinstance(payload.get("variables") or {}, dict):
             message = "`variables` must be a JSON object mapping variable names to values."
             return Response(400, {"errors": [{"message": message}]})
-        return self._graphql(payload, permissions)
+        return self._graphql(payload, permissions, self.config.token_integration(token or ""))
 
-    def _graphql(self, payload: dict, permissions: frozenset[str]) -> Response:
+    def _graphql(
+        self, payload: dict, permissions: frozenset[str], integration_name: str
+    ) -> Response:
         variables = payload.get("variables") or {}
         operation_name = payload.get("operationName")
         try:
@@ -123,7 +127,7 @@ class SandboxApp:
             )
         for hook in list(self.hooks):
             hook(name, variables)
-        context = self._context(permissions)
+        context = self._context(permissions, integration_name)
         with self.db.lock:
             result = execute(
                 self.schema,
@@ -138,7 +142,7 @@ class SandboxApp:
         self.metrics.add("mutations", mutations)
         return Response(200, self._envelope(result, complexity, context.permissions_used))
 
-    def _context(self, permissions: frozenset[str]) -> RequestContext:
+    def _context(self, permissions: frozenset[str], integration_name: str) -> RequestContext:
         return RequestContext(
             db=self.db,
             permissions=permissions,
@@ -147,6 +151,8 @@ class SandboxApp:
             rate_limits=self.limiter,
             token_count=len(self.tokens),
             now=int(time.time()),
+            changes=self.changes,
+            integration_name=integration_name,
         )
 
     def _envelope(self, result: Any, complexity: int, permissions_used: list[str]) -> dict:

@@ -137,7 +137,16 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+# How often serve_forever looks for shutdown(); the default 0.5 s made each stop take that long.
+SHUTDOWN_POLL_SECONDS = 0.05
+
+
 def serve_in_thread(server: SandboxHTTPServer) -> threading.Thread:
-    thread = threading.Thread(target=server.serve_forever, name="centra-sandbox", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+        name="centra-sandbox",
+        daemon=True,
+    )
     thread.start()
     return thread

@@ -34,6 +34,10 @@ class Metrics:
                     "complexity",
                     "faults",
                     "unauthorized",
+                    "webhook_batches_delivered",
+                    "webhook_events_delivered",
+                    "webhook_batches_dropped",
+                    "webhook_events_dropped",
                 )
             }
             result["operations"] = dict(self.operations)

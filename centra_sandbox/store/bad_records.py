@@ -3,21 +3,23 @@
 Data contracts downstream have to quarantine what Centra sends wrong, and their tests need that
 wrong data over HTTP. Each method changes seeded rows in place, or plants a raw override that the
 resolvers serve verbatim (`rawOverrides`), bumps `updatedAt` of the touched object as a real change
-would, and returns what it changed. `clear_bad_records()` puts the originals back the way an
-upstream fix would, bumping `updatedAt` again. No row is added or removed, so the counts of
+would, records the change in the feed as an UPDATED of that object (Order, ProductSize,
+Customer; a stock row is a ProductSize change), and returns what it changed.
+`clear_bad_records()` puts the originals back the way an upstream fix would, bumping `updatedAt`
+and recording the changes again. No row is added or removed, so the counts of
 `sandbox.stats()` stay the same.
 """
 
 import json
-import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from centra_sandbox.errors import StoreError
+from centra_sandbox.events.feed import ChangeFeed
 from centra_sandbox.store.catalog_generator import EXAMPLE_PRODUCT_NUMBER
-from centra_sandbox.store.database import Database
+from centra_sandbox.store.database import Database, bump_updated_at
 from centra_sandbox.store.generator import window_bounds
 from centra_sandbox.store.order_generator import FIRST_ORDER_NUMBER
 
@@ -140,6 +142,7 @@ class BadRecordControl:
     db: Database
     window_start: date
     bad_records: BadRecordLedger
+    changes: ChangeFeed
 
     def null_sku(self, count: int = 1) -> list[BadRecord]:
         """Product sizes whose `SKU` comes back null."""
@@ -274,7 +277,9 @@ class BadRecordControl:
             self.db.execute("DELETE FROM rawOverrides")
             # The fix is a change too: incremental syncs must see the repaired objects again.
             for table, key_column, key in ledger.touched:
-                _bump(self.db, table, key_column, key)
+                # An order deleted since the plant is gone; nothing changed, nothing to announce.
+                if bump_updated_at(self.db, table, key_column, key):
+                    self._announce(table, key)
             self.db.commit()
             self.bad_records = BadRecordLedger()
             return ledger.records
@@ -380,20 +385,25 @@ class BadRecordControl:
 
     def _touch(self, table: str, key_column: str, key: int) -> None:
         self.bad_records.touched[(table, key_column, key)] = None
-        _bump(self.db, table, key_column, key)
+        bump_updated_at(self.db, table, key_column, key)
+        self._announce(table, key)
+
+    def _announce(self, table: str, key: int) -> None:
+        # A defect reaches event and webhook consumers the way a real upstream change would.
+        if table == "orders":
+            self.changes.order(key, "UPDATED")
+        elif table == "customers":
+            self.changes.customer(key, "UPDATED")
+        elif table == "productSizes":
+            self.changes.product_sizes([key], [])
+        elif table == "stock":
+            row = self.db.one("SELECT productSizeId, warehouseId FROM stock WHERE id = ?", (key,))
+            self.changes.product_sizes([row["productSizeId"]], [row["warehouseId"]])
 
     def _keep(self, records: list[BadRecord]) -> list[BadRecord]:
         self.bad_records.records.extend(records)
         self.db.commit()
         return records
-
-
-def _bump(db: Database, table: str, key_column: str, key: int) -> None:
-    # Strictly later than before, even within one second, so `updatedAt` filters see the change.
-    db.execute(
-        f"UPDATE {table} SET updatedAt = MAX(updatedAt + 1, ?) WHERE {key_column} = ?",
-        (int(time.time()), key),
-    )
 
 
 def _orders_described(day: date, market_id: int | None) -> str:

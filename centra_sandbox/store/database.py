@@ -2,7 +2,8 @@
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 from typing import Any
 
@@ -19,6 +20,9 @@ class Database:
         self.connection = sqlite3.connect(path or ":memory:", check_same_thread=False)
         self.connection.row_factory = _dict_row
         self.lock = threading.RLock()
+        # The change feed publishes on commit and forgets on rollback (events/feed.py).
+        self.after_commit: list[Callable[[], None]] = []
+        self.after_rollback: list[Callable[[], None]] = []
 
     def create_schema(self) -> None:
         self.connection.executescript(_sql_file("schema.sql"))
@@ -52,9 +56,28 @@ class Database:
     def commit(self) -> None:
         with self.lock:
             self.connection.commit()
+            for hook in self.after_commit:
+                hook()
+
+    def rollback(self) -> None:
+        with self.lock:
+            self.connection.rollback()
+            for hook in self.after_rollback:
+                hook()
 
     def close(self) -> None:
         self.connection.close()
+
+
+def bump_updated_at(db: Database, table: str, key_column: str, key: int) -> int:
+    """Move updatedAt to now; returns how many rows moved (0 when the key is gone)."""
+    # Strictly later than before, even within one second, so `updatedAt` filters see the change.
+    with db.lock:
+        cursor = db.connection.execute(
+            f"UPDATE {table} SET updatedAt = MAX(updatedAt + 1, ?) WHERE {key_column} = ?",
+            (int(time.time()), key),
+        )
+        return cursor.rowcount
 
 
 def _sql_file(name: str) -> str:

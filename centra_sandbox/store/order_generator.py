@@ -346,7 +346,7 @@ class OrderFactory:
             # Shipping, handling and the voucher ride on the first shipment only.
             fees = (order[18], order[19], order[20]) if index == 1 else (0, 0, 0)
             shipment_id = self.ids.take("shipments")
-            carrier = "PostNord" if order[4] in (1, 3) else "DHL"
+            carrier = carrier_of_market(order[4])
             rows["shipments"].append(
                 shipment_row(
                     shipment_id, number, index, created, shipped_at, shipped, carrier, fees
@@ -412,22 +412,14 @@ class OrderFactory:
             )
 
     def _payment(self, rows, number, return_id, at, status, entry_type, reference, plugin, cents):
-        params = json.dumps(
-            {"success": status != "FAILED", "isRequest": status == "PENDING", "raw": None}
-        )
         rows["payments"].append(
-            (
+            payment_row(
                 self.ids.take("payments"),
                 number,
                 return_id,
                 at,
-                status,
-                entry_type,
-                reference,
-                plugin,
+                (status, entry_type, reference, plugin),
                 cents,
-                "Centra form" if entry_type == "AUTH" else "Integration API",
-                params,
             )
         )
 
@@ -522,6 +514,31 @@ def shipment_row(shipment_id, number, index, created, shipped_at, captured, carr
         "additionalMessage": None,
     }
     return tuple(values[column] for column in TABLE_COLUMNS["shipments"])
+
+
+def payment_row(payment_id, number, return_id, at, entry: tuple, cents: int) -> tuple:
+    """One payments row; `entry` is (status, entryType, externalReference, paymentMethod)."""
+    status, entry_type, reference, plugin = entry
+    params = json.dumps(
+        {"success": status != "FAILED", "isRequest": status == "PENDING", "raw": None}
+    )
+    source = "Centra form" if entry_type == "AUTH" else "Integration API"
+    return (
+        payment_id, number, return_id, at, status, entry_type, reference, plugin, cents, source,
+        params,
+    )  # fmt: skip
+
+
+def capture_entry(plugin: str) -> tuple[str, str]:
+    """(status, entryType) of a capture: async PSPs answer with a pending request (§4.10)."""
+    if plugin in sd.ASYNC_CAPTURE_PLUGINS:
+        return "PENDING", "CAPTURE_REQUEST"
+    return "SUCCESS", "CAPTURE"
+
+
+def carrier_of_market(market_id: int) -> str:
+    """PostNord in Sweden and Norway, DHL elsewhere."""
+    return "PostNord" if market_id in (1, 3) else "DHL"
 
 
 def _currency_code(country_id: int) -> str:

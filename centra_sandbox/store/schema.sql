@@ -193,3 +193,22 @@ CREATE TABLE rawOverrides (
     typeName TEXT NOT NULL, objectId INTEGER NOT NULL, field TEXT NOT NULL,
     valueJSON TEXT NOT NULL, PRIMARY KEY (typeName, objectId, field)
 );
+
+-- Change notifications (digest §8). `changes` holds every data change once, at change time;
+-- `events` is each integration's queue, filled from its listeners when a change is recorded.
+-- AUTOINCREMENT: an event id is never reused after `unsetEventListeners` deletes events.
+CREATE TABLE changes (
+    id INTEGER PRIMARY KEY, objectType TEXT NOT NULL, changeType TEXT NOT NULL,
+    objectReference INTEGER NOT NULL, storeId INTEGER, marketId INTEGER,
+    createdAtMicros INTEGER NOT NULL
+);
+CREATE TABLE eventListeners (
+    integrationName TEXT NOT NULL, objectType TEXT NOT NULL, changeTypes TEXT NOT NULL,
+    createdAt INTEGER NOT NULL, updatedAt INTEGER NOT NULL,
+    PRIMARY KEY (integrationName, objectType)
+);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, integrationName TEXT NOT NULL,
+    changeId INTEGER NOT NULL, confirmedAt INTEGER
+);
+CREATE INDEX ix_events_queue ON events (integrationName, confirmedAt, id);

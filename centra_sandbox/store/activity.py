@@ -1,0 +1,291 @@
+"""Fulfilment and customer edits that tests make between requests: shipments, returns, customers.
+
+They exist so that tests can drive every webhook and event type. Each method changes the store
+as Centra would (digest §4.7, §4.8, §6), keeps the rows consistent with the generator
+(order_generator.py: shipment numbers, fees on the first shipment, captures of shipped
+shipments), bumps `updatedAt` of what changed and of the owning order, and records the changes
+in the feed. Mixed into SandboxControl, which sets the attributes below.
+"""
+
+import time
+from typing import Any
+
+from centra_sandbox.errors import StoreError
+from centra_sandbox.events.feed import ChangeFeed
+from centra_sandbox.store.database import Database, bump_updated_at
+from centra_sandbox.store.order_generator import (
+    TABLE_COLUMNS,
+    capture_entry,
+    carrier_of_market,
+    payment_row,
+    shipment_row,
+)
+
+_SHIPPABLE_STATUSES = ("CONFIRMED", "PROCESSING")
+_CUSTOMER_FIELDS = {
+    "firstName", "lastName", "email", "newsletter", "registered", "gender", "birthdate", "status",
+}  # fmt: skip
+_CUSTOMER_VALUES = {
+    "gender": {"FEMALE", "MALE", "OTHER", "UNKNOWN"},
+    "status": {"ACTIVE", "INACTIVE", "CANCELLED"},
+}
+_OPEN_LINES = (
+    "SELECT l.id, l.quantity - COALESCE((SELECT SUM(sl.quantity) FROM shipmentLines sl "
+    "WHERE sl.orderLineId = l.id), 0) AS open FROM orderLines l "
+    "WHERE l.orderNumber = ? ORDER BY l.id"
+)
+_RETURNABLE_LINE = (
+    "SELECT sl.id, sl.shipmentId, sl.orderLineId FROM shipmentLines sl "
+    "JOIN shipments s ON s.id = sl.shipmentId WHERE s.orderNumber = ? AND s.isShipped = 1 "
+    "AND sl.quantity > COALESCE((SELECT SUM(rl.quantity) FROM returnLines rl "
+    "WHERE rl.shipmentLineId = sl.id), 0) ORDER BY sl.id LIMIT 1"
+)
+_SHIPMENT_ITEMS = (
+    "SELECT COALESCE(SUM(sl.quantity * l.unitPriceCents), 0) FROM shipmentLines sl "
+    "JOIN orderLines l ON l.id = sl.orderLineId WHERE sl.shipmentId = ?"
+)
+
+
+class ActivityControl:
+    """Shipments, returns and customer edits on request."""
+
+    db: Database
+    changes: ChangeFeed
+
+    def create_shipment(self, order_number: int, *, good_to_go: bool = True) -> int:
+        """Put every unshipped unit of the order into one new shipment; returns its id.
+
+        The order must be CONFIRMED or PROCESSING, not on hold and not locked (digest §5.4); it
+        moves to PROCESSING. Shipping, handling and the voucher ride on its first shipment.
+        Records Order UPDATED and Shipment CREATED (a good-to-go shipment also makes the
+        webhook's `good_to_go` action).
+        """
+        with self.db.lock:
+            order = self._shippable_order(order_number)
+            open_lines = [row for row in self.db.all(_OPEN_LINES, (order_number,)) if row["open"]]
+            if not open_lines:
+                raise StoreError(
+                    f"Order {order_number} has no unshipped units left; pick an order with open "
+                    "lines, e.g. a CONFIRMED one."
+                )
+
+            shipment_id = self._insert_shipment(order, good_to_go)
+            for line in open_lines:
+                self.db.execute(
+                    "INSERT INTO shipmentLines (shipmentId, orderLineId, quantity) "
+                    "VALUES (?, ?, ?)",
+                    (shipment_id, line["id"], line["open"]),
+                )
+            self.db.execute(
+                "UPDATE orders SET status = 'PROCESSING' WHERE number = ?", (order_number,)
+            )
+
+            bump_updated_at(self.db, "orders", "number", order_number)
+            self.changes.order(order_number, "UPDATED")
+            self.changes.of_order(
+                "Shipment", shipment_id, order_number, "CREATED", good_to_go=good_to_go
+            )
+            self.db.commit()
+            return shipment_id
+
+    def ship_shipment(self, shipment_id: int, *, tracking_number: str, carrier_name: str) -> None:
+        """Complete a shipment: shipped now, with tracking and carrier, paid and captured.
+
+        As the generator's shipped shipments are, it is captured: a CAPTURE, or a pending
+        CAPTURE_REQUEST for the asynchronous PSPs. The order becomes SHIPPED once every unit of
+        it is in shipped shipments. Records Order UPDATED (and COMPLETED when it became
+        SHIPPED), Shipment UPDATED and COMPLETED, and PaymentHistoryEntry CREATED.
+        """
+        with self.db.lock:
+            shipment = self._unshipped_shipment(shipment_id)
+            number = shipment["orderNumber"]
+            now = int(time.time())
+
+            self.db.execute(
+                "UPDATE shipments SET isShipped = 1, isGoodToGo = 1, isPrinted = 1, isPaid = 1, "
+                "isCaptured = 1, shippedAt = ?, paidAt = ?, capturedAt = ?, trackingNumber = ?, "
+                "carrierName = ? WHERE id = ?",
+                (now, now, now, tracking_number, carrier_name, shipment_id),
+            )
+            bump_updated_at(self.db, "shipments", "id", shipment_id)
+            payment_id = self._capture(shipment, now)
+            completed = self._complete_order_if_shipped(number)
+            bump_updated_at(self.db, "orders", "number", number)
+
+            self._announce_shipped(shipment, payment_id, completed)
+            self.db.commit()
+
+    def create_return(self, order_number: int) -> int:
+        """Return one unit of the first shipped line that has one left; returns the return id.
+
+        The return is PENDING, as new returns are (digest §6), and tied to the shipment line;
+        the order line's returnedQuantity grows by one. Records Order UPDATED, Return CREATED.
+        """
+        with self.db.lock:
+            order = self._require_order_row(order_number)
+            line = self.db.one(_RETURNABLE_LINE, (order_number,))
+            if line is None:
+                raise StoreError(
+                    f"Order {order_number} has no shipped unit left to return; ship one first "
+                    "with create_shipment() and ship_shipment()."
+                )
+
+            return_id = self.db.execute(
+                "INSERT INTO returns (orderNumber, shipmentId, returnStatus, createdAt, "
+                "returnedToStock, comment, storeId) VALUES (?, ?, 'PENDING', ?, 0, ?, ?)",
+                (
+                    order_number,
+                    line["shipmentId"],
+                    int(time.time()),
+                    "Fel storlek",
+                    order["storeId"],
+                ),
+            )
+            self.db.execute(
+                "INSERT INTO returnLines (returnId, shipmentLineId, orderLineId, quantity) "
+                "VALUES (?, ?, ?, 1)",
+                (return_id, line["id"], line["orderLineId"]),
+            )
+            self.db.execute(
+                "UPDATE orderLines SET returnedQuantity = returnedQuantity + 1 WHERE id = ?",
+                (line["orderLineId"],),
+            )
+
+            bump_updated_at(self.db, "orders", "number", order_number)
+            self.changes.order(order_number, "UPDATED")
+            self.changes.of_order("Return", return_id, order_number, "CREATED")
+            self.db.commit()
+            return return_id
+
+    def update_customer(self, customer_id: int, **fields: Any) -> None:
+        """Set customer columns by their GraphQL names (firstName, lastName, newsletter, ...).
+
+        Bumps the customer's updatedAt and records Customer UPDATED.
+        """
+        self._check_customer_fields(fields)
+        with self.db.lock:
+            if self.db.one("SELECT id FROM customers WHERE id = ?", (customer_id,)) is None:
+                raise StoreError(
+                    f"Customer {customer_id} does not exist; customer ids start at 1 "
+                    "(see Order.customer)."
+                )
+            for column, value in fields.items():
+                stored = int(value) if isinstance(value, bool) else value
+                self.db.execute(
+                    f"UPDATE customers SET {column} = ? WHERE id = ?", (stored, customer_id)
+                )
+
+            bump_updated_at(self.db, "customers", "id", customer_id)
+            self.changes.customer(customer_id, "UPDATED")
+            self.db.commit()
+
+    def _shippable_order(self, number: int) -> dict:
+        order = self._require_order_row(number)
+        if order["status"] not in _SHIPPABLE_STATUSES or order["isOnHold"] or order["isLocked"]:
+            raise StoreError(
+                f"Order {number} is {order['status']} (on hold: {bool(order['isOnHold'])}, "
+                f"locked: {bool(order['isLocked'])}); Centra ships only CONFIRMED or PROCESSING "
+                "orders that are neither on hold nor locked. confirmOrder it first."
+            )
+        return order
+
+    def _require_order_row(self, number: int) -> dict:
+        order = self.db.one("SELECT * FROM orders WHERE number = ?", (number,))
+        if order is None:
+            raise StoreError(
+                f"Order number {number} does not exist; list numbers with sandbox.stats()."
+            )
+        return order
+
+    def _insert_shipment(self, order: dict, good_to_go: bool) -> int:
+        number = order["number"]
+        index = self.db.scalar("SELECT COUNT(*) FROM shipments WHERE orderNumber = ?", (number,))
+        shipment_id = (self.db.scalar("SELECT MAX(id) FROM shipments") or 0) + 1
+        # Shipping, handling and the voucher ride on the first shipment only, as generated.
+        first = index == 0
+        fees = (
+            (order["shippingCents"], order["handlingCents"], order["discountCents"])
+            if first
+            else (0, 0, 0)
+        )
+        carrier = carrier_of_market(order["marketId"])
+        values = dict(
+            zip(
+                TABLE_COLUMNS["shipments"],
+                shipment_row(
+                    shipment_id, number, index + 1, int(time.time()), None, False, carrier, fees
+                ),
+                strict=True,
+            )
+        )
+        values.update(isGoodToGo=int(good_to_go), isPrinted=int(good_to_go))
+        self.db.insert_many("shipments", tuple(values), [tuple(values.values())])
+        return shipment_id
+
+    def _announce_shipped(self, shipment: dict, payment_id: int, completed: bool) -> None:
+        number, shipment_id = shipment["orderNumber"], shipment["id"]
+        self.changes.order(number, "UPDATED", *(("COMPLETED",) if completed else ()))
+        # Shipping a shipment that was not packed yet makes it good to go on the way.
+        newly_good_to_go = not shipment["isGoodToGo"]
+        self.changes.of_order(
+            "Shipment", shipment_id, number, "UPDATED", good_to_go=newly_good_to_go
+        )
+        self.changes.of_order("Shipment", shipment_id, number, "COMPLETED")
+        self.changes.of_order("PaymentHistoryEntry", payment_id, number, "CREATED")
+
+    def _unshipped_shipment(self, shipment_id: int) -> dict:
+        shipment = self.db.one("SELECT * FROM shipments WHERE id = ?", (shipment_id,))
+        if shipment is None:
+            raise StoreError(
+                f"Shipment {shipment_id} does not exist; create one with create_shipment()."
+            )
+        if shipment["isShipped"]:
+            raise StoreError(
+                f"Shipment {shipment_id} ({shipment['number']}) is already shipped; Centra "
+                "cannot complete a shipment twice."
+            )
+        return shipment
+
+    def _capture(self, shipment: dict, now: int) -> int:
+        order = self._require_order_row(shipment["orderNumber"])
+        items = self.db.scalar(_SHIPMENT_ITEMS, (shipment["id"],))
+        value = (
+            items
+            + shipment["shippingCents"]
+            + shipment["handlingCents"]
+            - shipment["discountCents"]
+        )
+        status, entry_type = capture_entry(order["paymentPlugin"])
+        reference = f"psp-{order['id'][:12]}"
+        entry = (status, entry_type, reference, order["paymentPlugin"])
+        row = payment_row(None, order["number"], None, now, entry, value)
+        return self.db.execute(
+            f"INSERT INTO payments ({', '.join(TABLE_COLUMNS['payments'])}) "
+            f"VALUES ({', '.join('?' for _ in row)})",
+            row,
+        )
+
+    def _complete_order_if_shipped(self, number: int) -> bool:
+        """SHIPPED once no unit is unshipped and every shipment is shipped (digest §6.5)."""
+        open_units = sum(row["open"] for row in self.db.all(_OPEN_LINES, (number,)))
+        pending = self.db.scalar(
+            "SELECT COUNT(*) FROM shipments WHERE orderNumber = ? AND isShipped = 0", (number,)
+        )
+        if open_units or pending:
+            return False
+        self.db.execute("UPDATE orders SET status = 'SHIPPED' WHERE number = ?", (number,))
+        return True
+
+    @staticmethod
+    def _check_customer_fields(fields: dict[str, Any]) -> None:
+        unknown = set(fields) - _CUSTOMER_FIELDS
+        if unknown:
+            raise StoreError(
+                f"update_customer cannot set {sorted(unknown)}; editable: "
+                f"{sorted(_CUSTOMER_FIELDS)}."
+            )
+        for name, allowed in _CUSTOMER_VALUES.items():
+            if name in fields and fields[name] not in allowed:
+                raise StoreError(
+                    f"Customer {name} {fields[name]!r} is not one of {sorted(allowed)}."
+                )
