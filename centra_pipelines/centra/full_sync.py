@@ -48,7 +48,7 @@ def run_full_sync(
     result = FullSyncResult()
     began = time.monotonic()
 
-    _run(defs, instance, "centra_reference_sync", {}, result)
+    _run(defs, instance, "centra_unpartitioned_sync", {}, result)
 
     market_keys = instance.get_dynamic_partitions(market_partitions.name)
     if not market_keys:
@@ -72,7 +72,7 @@ def window_partition_keys(instance: dg.DagsterInstance, *, start: date, days: in
     if not window:
         raise FullSyncError(
             f"no partitions between {start} and {days} days later; the window must start on or "
-            "after ORDER_HISTORY_START and end before today"
+            "after ORDER_HISTORY_START and end no later than today"
         )
 
     first, last = keys.index(window[0]), keys.index(window[-1])

@@ -311,3 +311,106 @@ query Returns($from: DateTimeTz, $to: DateTimeTz, $limit: Int!, $page: Int!) {{
   }}
 }}
 """
+
+
+# Change detection: just enough of each changed record to know which partitions to re-read.
+
+ORDER_PARTITIONS_BY_NUMBER = """
+query OrderPartitionsByNumber($numbers: [Int!], $limit: Int!, $page: Int!) {
+  orders(where: {number: $numbers}, sort: [number_ASC], limit: $limit, page: $page) {
+    number orderDate market { id }
+  }
+}
+"""
+
+CHANGED_ORDERS = """
+query ChangedOrders($from: DateTimeTz, $to: DateTimeTz, $limit: Int!, $page: Int!) {
+  orders(
+    where: {updatedAt: {from: $from, to: $to}, storeType: DIRECT_TO_CONSUMER}
+    sort: [number_ASC]
+    limit: $limit
+    page: $page
+  ) {
+    number orderDate updatedAt market { id }
+  }
+}
+"""
+
+# Centra has no top-level shipment query (digest §11.12): a shipment is found through the orders
+# updated around the time of its event, since creating or changing a shipment updates its order.
+ORDERS_WITH_SHIPMENTS = """
+query OrdersWithShipments($from: DateTimeTz, $to: DateTimeTz, $limit: Int!, $page: Int!) {
+  orders(
+    where: {updatedAt: {from: $from, to: $to}, storeType: DIRECT_TO_CONSUMER}
+    sort: [number_ASC]
+    limit: $limit
+    page: $page
+  ) {
+    number orderDate market { id }
+    ... on DirectToConsumerOrder { shipments { id } }
+  }
+}
+"""
+
+RETURN_PARTITIONS_BY_ID = """
+query ReturnPartitionsById($ids: [Int!], $limit: Int!, $page: Int!) {
+  returns(where: {id: $ids}, sort: [id_ASC], limit: $limit, page: $page) {
+    ... on DirectToConsumerReturn { id createdAt order { number orderDate market { id } } }
+  }
+}
+"""
+
+CREATED_RETURNS = """
+query CreatedReturns($from: DateTimeTz, $to: DateTimeTz, $limit: Int!, $page: Int!) {
+  returns(
+    where: {createdAt: {from: $from, to: $to}}
+    sort: [id_ASC]
+    limit: $limit
+    page: $page
+  ) {
+    ... on DirectToConsumerReturn { id createdAt order { number orderDate market { id } } }
+  }
+}
+"""
+
+MARKET_IDS = """
+query MarketIds($limit: Int!, $page: Int!) {
+  markets(sort: [id_ASC], limit: $limit, page: $page) { id }
+}
+"""
+
+# Centra's event queue (digest §8). `object` is the record's current state, null once deleted.
+SET_EVENT_LISTENERS = """
+mutation SetEventListeners($input: [EventListenerSetInput!]!) {
+  setEventListeners(input: $input) {
+    eventListeners { objectType changeTypes }
+    userErrors { message path }
+  }
+}
+"""
+
+EVENTS = """
+query Events($limit: Int) {
+  events(limit: $limit) {
+    id objectType changeType objectReference
+    market { id }
+    object {
+      __typename
+      ... on DirectToConsumerOrder { number orderDate market { id } }
+      ... on DirectToConsumerShipment { order { number orderDate market { id } } }
+      ... on DirectToConsumerReturn {
+        createdAt order { number orderDate market { id } }
+      }
+    }
+  }
+}
+"""
+
+CONFIRM_EVENTS = """
+mutation ConfirmEvents($ids: [Int!]!) {
+  confirmEvents(input: {eventsIds: $ids}) {
+    events { id }
+    userErrors { message path }
+  }
+}
+"""

@@ -14,7 +14,10 @@ from centra_pipelines.settings import MARKET_PARTITIONS_NAME, ORDER_HISTORY_STAR
 
 market_partitions = dg.DynamicPartitionsDefinition(name=MARKET_PARTITIONS_NAME)
 
-daily_partitions = dg.DailyPartitionsDefinition(start_date=ORDER_HISTORY_START, timezone="UTC")
+# end_offset=1 includes today, so webhooks and delta syncs can refresh the day that is still open.
+daily_partitions = dg.DailyPartitionsDefinition(
+    start_date=ORDER_HISTORY_START, timezone="UTC", end_offset=1
+)
 
 market_day_partitions = dg.MultiPartitionsDefinition(
     {"date": daily_partitions, "market": market_partitions}

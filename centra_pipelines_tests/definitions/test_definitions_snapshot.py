@@ -1,4 +1,5 @@
-"""A rename of an asset, group or partitioning orphans its history; this test makes it deliberate.
+"""A rename of an asset, group, partitioning, schedule or sensor orphans its history (and a sensor's
+cursor); this test makes it deliberate.
 
 When a change to the snapshot is intended, regenerate it with
 `.venv/bin/python -m centra_pipelines_tests.definitions.test_definitions_snapshot` and commit it.
@@ -34,7 +35,20 @@ def describe(definitions: dg.Definitions) -> dict:
     checks = sorted(
         f"{key.asset_key.to_user_string()}:{key.name}" for key in graph.asset_check_keys
     )
-    return {"assets": assets, "asset_checks": checks, "jobs": jobs}
+    repository = definitions.get_repository_def()
+    # Frequencies are left out: they come from sync.yaml, which operators change without code.
+    schedules = {schedule.name: schedule.job_name for schedule in repository.schedule_defs}
+    sensors = {
+        sensor.name: sorted(target.job_name for target in sensor.targets)
+        for sensor in repository.sensor_defs
+    }
+    return {
+        "assets": assets,
+        "asset_checks": checks,
+        "jobs": jobs,
+        "schedules": schedules,
+        "sensors": sensors,
+    }
 
 
 def _describe_partitions(partitions: dg.PartitionsDefinition | None) -> str | None:
@@ -49,7 +63,10 @@ def _describe_partitions(partitions: dg.PartitionsDefinition | None) -> str | No
     if isinstance(partitions, dg.DynamicPartitionsDefinition):
         return f"dynamic({partitions.name})"
     if isinstance(partitions, dg.TimeWindowPartitionsDefinition):
-        return f"time({partitions.cron_schedule}, start={partitions.start.date().isoformat()})"
+        start = partitions.start.date().isoformat()
+        return (
+            f"time({partitions.cron_schedule}, start={start}, end_offset={partitions.end_offset})"
+        )
     return type(partitions).__name__
 
 

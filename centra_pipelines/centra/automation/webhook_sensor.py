@@ -1,0 +1,96 @@
+"""Webhooks the receiver stored in its inbox, turned into runs of exactly the affected partitions.
+
+The cursor is the id of the last inbox event turned into run requests. The receiver makes ids
+visible in increasing order, so reading "after the cursor" misses nothing; a tick that cannot
+resolve its events (Centra unreachable, say) fails without moving the cursor, and the next tick
+reads the same events again. Run keys are derived from the events' ids, so a tick evaluated twice
+asks for each run once, and a partition that already has a run waiting to start is not asked for
+again: that run will read the latest data when it starts.
+"""
+
+import os
+
+import dagster as dg
+from pydantic import Field
+
+from centra_pipelines.centra import jobs
+from centra_pipelines.centra.automation.changes import plan_for_webhooks
+from centra_pipelines.centra.automation.common import request_plan, sensor_status
+from centra_pipelines.centra.automation.tracking import dump_cursor, load_cursor
+from centra_pipelines.centra.client import CentraClient
+from centra_pipelines.config.sync import EventSettings
+from centra_pipelines.webhooks.inbox import WebhookInbox
+from centra_pipelines.webhooks.settings import ENV_INBOX_URL, default_inbox_url
+
+TRIGGER = "webhook"
+SENSOR_NAME = "centra_webhooks"
+
+
+class WebhookInboxResource(dg.ConfigurableResource):
+    """Where the webhook receiver (`centra-webhooks`) stores what Centra sent."""
+
+    database_url: str = Field(
+        default_factory=lambda: os.environ.get(ENV_INBOX_URL) or default_inbox_url(),
+        description="SQLAlchemy URL of the inbox; the receiver's CENTRA_WEBHOOK_INBOX_URL.",
+    )
+
+    def open(self) -> WebhookInbox:
+        return WebhookInbox(self.database_url)
+
+
+def webhook_sensor(settings: EventSettings) -> dg.SensorDefinition:
+    @dg.sensor(
+        name=SENSOR_NAME,
+        minimum_interval_seconds=settings.interval_seconds,
+        default_status=sensor_status(settings.enabled),
+        jobs=jobs.ALL_JOBS,
+        description="Turns webhooks stored by the receiver into runs of the partitions and data "
+        "types they changed.",
+    )
+    def _sensor(
+        context: dg.SensorEvaluationContext,
+        centra: CentraClient,
+        webhook_inbox: WebhookInboxResource,
+    ) -> dg.SensorResult:
+        inbox = webhook_inbox.open()
+        try:
+            return evaluate_webhooks(context, centra, inbox, settings)
+        finally:
+            inbox.close()
+
+    return _sensor
+
+
+def evaluate_webhooks(
+    context: dg.SensorEvaluationContext,
+    centra: CentraClient,
+    inbox: WebhookInbox,
+    settings: EventSettings,
+) -> dg.SensorResult:
+    state = load_cursor(context.cursor)
+    last_id = int(state.get("last_event_id", 0))
+    events = inbox.events_after(last_id, settings.max_events_per_tick)
+    if not events:
+        return dg.SensorResult(
+            skip_reason=f"no webhook after event {last_id}", cursor=context.cursor
+        )
+
+    with centra.measure() as cost:
+        plan = plan_for_webhooks(centra, events)
+    batch = f"{events[0].id}-{events[-1].id}"
+    requests = request_plan(context, plan, trigger=TRIGGER, batch=batch, skip_queued=True)
+    context.log.info(
+        "webhook events %s (%d, %d lookups in Centra): %s; %d runs requested",
+        batch,
+        len(events),
+        cost.requests,
+        plan.describe(),
+        len(requests.run_requests),
+    )
+
+    state["last_event_id"] = events[-1].id
+    return dg.SensorResult(
+        run_requests=requests.run_requests,
+        dynamic_partitions_requests=requests.partitions_requests(),
+        cursor=dump_cursor(state),
+    )

@@ -1,0 +1,1 @@
+"""Settings operators change without touching code: YAML files checked when definitions load."""
