@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format ui sandbox benchmark clean
+.PHONY: demo demo-realtime test lint format ui sandbox benchmark clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml
 ## Run the main job end to end against the embedded Centra sandbox.
 demo: $(STAMP)
 	$(BIN)/python -m demo.full_sync
+
+## Changes in the sandbox reach the warehouse by webhook, event queue and delta sync.
+demo-realtime: $(STAMP)
+	$(BIN)/python -m demo.realtime
 
 ## Lint, format check and the whole test suite.
 test: $(STAMP)

@@ -11,8 +11,13 @@ DEMO_DIR = REPOSITORY / ".demo"
 DAGSTER_HOME = DEMO_DIR / "dagster_home"
 WAREHOUSE_PATH = DEMO_DIR / "warehouse.duckdb"
 
+INBOX_URL = f"sqlite:///{DEMO_DIR / 'webhook-inbox.sqlite'}"
+
 SANDBOX_TOKEN = "sandbox-demo-token"
 SANDBOX_PORT = 8090
+# The endpoint secret shared by the sandbox's Webhook plugin and the receiver (demo only).
+WEBHOOK_SECRET = "sandbox-demo-webhook-secret"
+RECEIVER_PORT = 8070
 
 
 @dataclass(frozen=True)
@@ -38,3 +43,4 @@ def export_environment(*, api_url: str, token: str) -> None:
     os.environ["CENTRA_API_URL"] = api_url
     os.environ["CENTRA_API_TOKEN"] = token
     os.environ["CENTRA_WAREHOUSE_PATH"] = str(WAREHOUSE_PATH)
+    os.environ["CENTRA_WEBHOOK_INBOX_URL"] = INBOX_URL
