@@ -94,12 +94,24 @@ def planned_runs(plan: RefreshPlan, market_keys: list[str]) -> list[PlannedRun]:
     for market_day in sorted(plan.market_days, key=lambda m: (m.day, m.market_id)):
         by_day.setdefault(market_day.day, []).append(str(market_day.market_id))
     for day, markets in by_day.items():
-        # A run covers a contiguous range of keys, so it spans from the first to the last changed
-        # market of the day in partition order; markets in between cost no extra request.
-        ordered = sorted(markets, key=market_keys.index)
-        keys = [f"{day.isoformat()}|{ordered[0]}", f"{day.isoformat()}|{ordered[-1]}"]
-        runs.append(PlannedRun(jobs.orders_sync_job.name, _range(keys)))
+        # A run covers a contiguous range of keys: adjacent changed markets share a run (and one
+        # Centra query), and a gap starts a new one, so no unchanged partition is re-read.
+        for first, last in _contiguous(markets, market_keys):
+            keys = [f"{day.isoformat()}|{first}", f"{day.isoformat()}|{last}"]
+            runs.append(PlannedRun(jobs.orders_sync_job.name, _range(keys)))
     return runs
+
+
+def _contiguous(markets: list[str], market_keys: list[str]) -> list[tuple[str, str]]:
+    """Runs of markets adjacent in partition order, as (first, last) pairs."""
+    positions = sorted(market_keys.index(market) for market in markets)
+    groups: list[list[int]] = []
+    for position in positions:
+        if groups and position == groups[-1][-1] + 1:
+            groups[-1].append(position)
+        else:
+            groups.append([position])
+    return [(market_keys[group[0]], market_keys[group[-1]]) for group in groups]
 
 
 def _range(keys: list[str]) -> dict[str, str]:
