@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from centra_sandbox import SandboxConfig
+
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEMO_DIR = REPOSITORY / ".demo"
 DAGSTER_HOME = DEMO_DIR / "dagster_home"
@@ -28,6 +30,16 @@ class DemoData:
     orders: int = 1500
     window_start: date = date(2026, 11, 1)
     window_days: int = 14
+
+    def sandbox_config(self, **overrides) -> SandboxConfig:
+        return SandboxConfig(
+            seed=self.seed,
+            orders=self.orders,
+            window_start=self.window_start,
+            window_days=self.window_days,
+            token=SANDBOX_TOKEN,
+            **overrides,
+        )
 
 
 def prepare_dagster_home() -> Path:

@@ -14,9 +14,8 @@ import dagster as dg
 from centra_pipelines.centra.full_sync import run_full_sync
 from centra_pipelines.definitions import defs
 from centra_pipelines.warehouse import DuckDBWarehouse, record_history
-from centra_sandbox import BAD_RECORD_KINDS, SandboxConfig, start_sandbox
+from centra_sandbox import BAD_RECORD_KINDS, start_sandbox
 from demo.environment import (
-    SANDBOX_TOKEN,
     WAREHOUSE_PATH,
     DemoData,
     export_environment,
@@ -30,13 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     data = DemoData(seed=arguments.seed, orders=arguments.orders)
     prepare_dagster_home()
 
-    config = SandboxConfig(
-        seed=data.seed,
-        orders=data.orders,
-        window_start=data.window_start,
-        window_days=data.window_days,
-        token=SANDBOX_TOKEN,
-    )
+    config = data.sandbox_config()
     print(f"Generating the sandbox: {data.orders} orders over {data.window_days} days ...")
     with start_sandbox(config) as sandbox:
         export_environment(api_url=sandbox.url, token=sandbox.token)

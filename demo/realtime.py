@@ -29,12 +29,11 @@ from centra_pipelines.centra.full_sync import run_full_sync
 from centra_pipelines.definitions import defs
 from centra_pipelines.warehouse import DuckDBWarehouse
 from centra_pipelines.webhooks import ReceiverSettings, start_receiver
-from centra_sandbox import SandboxConfig, start_sandbox
+from centra_sandbox import start_sandbox
 from centra_sandbox.webhooks.settings import WebhookSettings
 from demo.environment import (
     DEMO_DIR,
     REPOSITORY,
-    SANDBOX_TOKEN,
     WEBHOOK_SECRET,
     DemoData,
     export_environment,
@@ -73,14 +72,7 @@ def main() -> int:
     with start_receiver(receiver_settings) as receiver:
         print(f"Webhook receiver listening on {receiver.url}")
         webhook = WebhookSettings(url=receiver.url, secret=WEBHOOK_SECRET, retries=3)
-        config = SandboxConfig(
-            seed=data.seed,
-            orders=data.orders,
-            window_start=data.window_start,
-            window_days=data.window_days,
-            token=SANDBOX_TOKEN,
-            webhook=webhook,
-        )
+        config = data.sandbox_config(webhook=webhook)
         with start_sandbox(config) as sandbox:
             export_environment(api_url=sandbox.url, token=sandbox.token)
             os.environ["DAGSTER_HOME"] = str(REALTIME_DIR / "dagster_home")
