@@ -23,13 +23,22 @@ def load_model(path: Path, model: type[Model]) -> Model:
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        line = error.problem_mark.line + 1 if getattr(error, "problem_mark", None) else "?"
-        raise ConfigFileError(f"{path}:{line}: not valid YAML: {error}") from error
+        raise ConfigFileError(_yaml_problem(path, error)) from error
+    if document is None:
+        raise ConfigFileError(f"{path}: the file is empty; start from a copy of the default")
 
     try:
-        return model.model_validate(document if document is not None else {})
+        return model.model_validate(document)
     except pydantic.ValidationError as error:
         raise ConfigFileError(_describe(path, text, error)) from error
+
+
+def _yaml_problem(path: Path, error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else "?"
+    problem = getattr(error, "problem", None) or str(error)
+    context = getattr(error, "context", None)
+    return f"{path}:{line}: not valid YAML: {problem}" + (f" ({context})" if context else "")
 
 
 def _read(path: Path) -> str:

@@ -51,7 +51,8 @@ logger = logging.getLogger(__name__)
 
 # How long a writer waits for SQLite's write lock before giving up (the receiver then answers 503
 # and Centra retries). Writes take milliseconds; only a stuck process holds the lock this long.
-DEFAULT_BUSY_TIMEOUT_SECONDS = 10.0
+# It stays under Centra's default 5 s call timeout, so Centra hears the 503 instead of timing out.
+DEFAULT_BUSY_TIMEOUT_SECONDS = 3.0
 
 # How long to wait for a PostgreSQL connection. Centra gives up on a call after 5 s by default,
 # so a quick 503 is better than a hang.

@@ -88,6 +88,9 @@ def parse_payload(text: str) -> list[WebhookEvent]:
         document = json.loads(text)
     except ValueError as error:
         raise PayloadError(f"payload is not JSON ({_json_error(error)})") from None
+    except RecursionError:
+        # Centra's payloads are two levels deep; thousands of levels are not a Centra webhook.
+        raise PayloadError("payload is nested too deeply to be a Centra webhook") from None
 
     if not isinstance(document, dict):
         raise PayloadError(f"payload is a JSON {_json_type(document)}, expected an object")

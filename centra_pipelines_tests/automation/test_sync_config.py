@@ -50,11 +50,20 @@ def test_a_value_out_of_range_names_what_was_expected(tmp_path):
         load_sync_config(path)
 
 
-def test_a_bad_cron_or_timezone_is_refused_when_definitions_load(tmp_path):
-    bad_cron = edited(tmp_path, 'cron: "0 2 * * *"', 'cron: "every night"')
-    with pytest.raises(ConfigFileError, match="schedules.reconciliation.cron"):
-        build_schedules(load_sync_config(bad_cron))
+@pytest.mark.parametrize(
+    ("old", "key"),
+    [('cron: "0 2 * * *"', "reconciliation"), ('cron: "30 * * * *"', "prices")],
+)
+def test_a_bad_cron_is_refused_with_its_file_and_line(tmp_path, monkeypatch, old, key):
+    path = edited(tmp_path, old, 'cron: "61 * * * *"')
+    line = path.read_text().splitlines().index('    cron: "61 * * * *"') + 1
+    monkeypatch.setenv("CENTRA_SYNC_CONFIG", str(path))
 
+    with pytest.raises(ConfigFileError, match=f"{path}:{line}: schedules.{key}.cron"):
+        build_schedules(load_sync_config())
+
+
+def test_a_bad_timezone_is_refused(tmp_path):
     bad_zone = edited(tmp_path, "timezone: UTC", "timezone: Mars/Olympus")
     with pytest.raises(ConfigFileError, match="unknown timezone 'Mars/Olympus'"):
         load_sync_config(bad_zone)
@@ -78,3 +87,11 @@ def test_the_reconciliation_rereads_the_configured_days_of_every_market():
 
     assert request.tags["dagster/asset_partition_range_start"] == "2026-11-14|1"
     assert request.tags["dagster/asset_partition_range_end"] == "2026-11-20|2"
+
+
+def test_an_empty_file_is_called_empty(tmp_path):
+    path = tmp_path / "sync.yaml"
+    path.write_text("# nothing yet\n")
+
+    with pytest.raises(ConfigFileError, match="the file is empty"):
+        load_sync_config(path)

@@ -13,6 +13,7 @@ from centra_pipelines_tests.automation.conftest import (
     inbox_url_in,
     run_in_another_process,
     synced_pipeline,
+    warehouse_locked,
 )
 from centra_sandbox.webhooks.settings import WebhookSettings
 
@@ -110,3 +111,21 @@ def _orders_request(first: str, last: str):
 
     tags = {RANGE_START_TAG: first, RANGE_END_TAG: last}
     return dg.RunRequest(job_name="centra_orders_sync", tags=tags)
+
+
+def test_a_failed_run_is_requested_again_until_it_succeeds(wired):
+    number = wired.seeded_orders(1)[0]
+    wired.sandbox.control.update_order(number, otherComment="after a failed run")
+    delivered(wired)
+
+    requested = wired.driver.tick(WEBHOOKS, execute=False)
+    with warehouse_locked(wired):
+        wired.driver.execute(requested.run_requests[0], requested)
+    assert requested.failed_run_ids
+
+    retry = wired.driver.tick(WEBHOOKS)
+
+    assert [r.run_key for r in retry.run_requests] == [requested.run_requests[0].run_key + "#2"]
+    assert retry.failed_run_ids == []
+    assert wired.order(number)["comment"] == "after a failed run"
+    assert wired.driver.tick(WEBHOOKS).run_requests == []

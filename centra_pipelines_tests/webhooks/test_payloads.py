@@ -145,3 +145,8 @@ def test_errors_name_positions_not_values():
         parse_payload(json.dumps({"customers": ["jane.doe@example.com", 4.5]}))
     assert "jane.doe" not in str(raised.value)
     assert "customers[1]" in str(raised.value)
+
+
+def test_a_payload_nested_thousands_of_levels_deep_is_malformed_not_a_crash():
+    with pytest.raises(PayloadError, match="nested too deeply"):
+        parse_payload("[" * 100_000 + "]" * 100_000)

@@ -105,13 +105,25 @@ def check_pending(context: dg.SensorEvaluationContext, pending: list[PendingRun]
         if state is RequestState.SUCCEEDED:
             outcome.succeeded.append(run)
         elif state is RequestState.FAILED:
-            context.log.warning(
-                "run for %s (%s, attempt %d) failed; requesting it again",
-                run.request_id,
-                run.job_name,
-                run.attempt,
-            )
-            outcome.retries.append(run.retried())
+            _retry_when_due(context, run, outcome)
         else:
             outcome.waiting.append(run)
     return outcome
+
+
+def _retry_when_due(context: dg.SensorEvaluationContext, run: PendingRun, outcome) -> None:
+    now = time.time()
+    if not run.retry_at:
+        run.retry_at = now + run.retry_pause()
+        context.log.warning(
+            "run for %s (%s, attempt %d) failed; requesting it again in %d s. Open the failed "
+            "run in the Dagster UI for the reason.",
+            run.request_id,
+            run.job_name,
+            run.attempt,
+            run.retry_pause(),
+        )
+    if now >= run.retry_at:
+        outcome.retries.append(run.retried())
+    else:
+        outcome.waiting.append(run)

@@ -16,6 +16,7 @@ from centra_pipelines.centra.automation import lookups
 from centra_pipelines.centra.automation.common import check_pending, request_plan, sensor_status
 from centra_pipelines.centra.automation.refresh import RefreshPlan
 from centra_pipelines.centra.automation.tracking import (
+    cursor_value,
     dump_cursor,
     dump_pending,
     load_cursor,
@@ -118,6 +119,5 @@ def _read_changes(
 
 
 def _mark(state: dict, settings: DeltaSettings, now: datetime) -> datetime:
-    if "mark" in state:
-        return datetime.fromisoformat(state["mark"])
-    return now - timedelta(hours=settings.initial_lookback_hours)
+    first_read = now - timedelta(hours=settings.initial_lookback_hours)
+    return cursor_value(state, "mark", datetime.fromisoformat, first_read)

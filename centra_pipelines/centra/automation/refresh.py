@@ -129,13 +129,18 @@ def partition_limits(plan: RefreshPlan, today: date | None = None) -> tuple[Refr
     kept = RefreshPlan(jobs=set(plan.jobs), prices=plan.prices)
     dropped = []
     for market_day in plan.market_days:
-        if first <= market_day.day <= today:
-            kept.market_days.add(market_day)
-        else:
+        where = f"market {market_day.market_id} on {market_day.day}"
+        if market_day.day < first:
             dropped.append(
-                f"market {market_day.market_id} on {market_day.day} is outside the order "
-                f"partitions ({first} to {today}); move ORDER_HISTORY_START back to sync it"
+                f"{where} is before ORDER_HISTORY_START ({first}); move it back to sync that day"
             )
+        elif market_day.day > today:
+            dropped.append(
+                f"{where} is dated after today ({today}, UTC); it is synced once that day has a "
+                "partition, by the delta or the nightly reconciliation"
+            )
+        else:
+            kept.market_days.add(market_day)
     return kept, dropped
 
 

@@ -1,6 +1,7 @@
 """A schedule per data type, at the frequency sync.yaml gives it, plus a nightly reconciliation."""
 
 from datetime import timedelta
+from functools import partial
 
 import dagster as dg
 
@@ -11,7 +12,7 @@ from centra_pipelines.centra.automation.refresh import (
     registered_markets,
 )
 from centra_pipelines.centra.full_sync import RANGE_END_TAG, RANGE_START_TAG
-from centra_pipelines.config.loader import ConfigFileError
+from centra_pipelines.config.loader import ConfigFileError, key_lines
 from centra_pipelines.config.sync import ScheduleSettings, SyncConfig, sync_config_path
 from centra_pipelines.models.partitions import market_day_partitions
 
@@ -27,7 +28,16 @@ def _checked(name: str, build):
     try:
         return build()
     except dg.DagsterInvalidDefinitionError as error:
-        raise ConfigFileError(f"{sync_config_path()}: schedules.{name}.cron: {error}") from error
+        path = sync_config_path()
+        line = _line_of(path, ("schedules", name, "cron"))
+        raise ConfigFileError(f"{path}:{line}: schedules.{name}.cron: {error}") from error
+
+
+def _line_of(path, key: tuple[str, ...]) -> int | str:
+    try:
+        return key_lines(path.read_text(encoding="utf-8")).get(key, "?")
+    except OSError:
+        return "?"
 
 
 def build_schedules(config: SyncConfig) -> list[dg.ScheduleDefinition]:
@@ -42,10 +52,15 @@ def build_schedules(config: SyncConfig) -> list[dg.ScheduleDefinition]:
         _checked(name, lambda name=name, job=job: _job_schedule(name, job, config))
         for name, job in per_type.items()
     ]
-    prices = _ranged_schedule(
-        "centra_prices_schedule", jobs.prices_sync_job, _markets, schedules.prices, config.timezone
+    prices = partial(
+        _ranged_schedule,
+        "centra_prices_schedule",
+        jobs.prices_sync_job,
+        _markets,
+        schedules.prices,
+        config.timezone,
     )
-    built.append(_checked("prices", lambda: prices))
+    built.append(_checked("prices", prices))
     built += _checked("reconciliation", lambda: _reconciliation_schedules(config))
     return built
 

@@ -28,6 +28,18 @@ class RequestState(Enum):
     FAILED = "failed"
 
 
+# A failed run is requested again at once, then after growing pauses, so that a partition that
+# keeps failing does not launch a failing run every tick.
+FIRST_RETRY_PAUSE_SECONDS = 120
+LONGEST_RETRY_PAUSE_SECONDS = 3600
+
+RESET_ADVICE = "reset the sensor's cursor in the Dagster UI (Sensors → the sensor → Reset cursor)"
+
+
+class CursorError(ValueError):
+    """A sensor cursor this code cannot read; the message says how to recover."""
+
+
 @dataclass
 class PendingRun:
     """A requested run and what it stands for (event ids, or the delta window it covers)."""
@@ -38,6 +50,7 @@ class PendingRun:
     requested_at: float
     attempt: int = 1
     event_ids: list[int] = field(default_factory=list)
+    retry_at: float = 0.0
 
     @property
     def run_key(self) -> str:
@@ -56,6 +69,12 @@ class PendingRun:
             self.event_ids,
         )
 
+    def retry_pause(self) -> float:
+        if self.attempt == 1:
+            return 0.0
+        pause = FIRST_RETRY_PAUSE_SECONDS * 2 ** (self.attempt - 2)
+        return float(min(pause, LONGEST_RETRY_PAUSE_SECONDS))
+
 
 def state_of(instance: dg.DagsterInstance, pending: PendingRun) -> RequestState:
     """Whether the latest attempt's run succeeded, failed, or is still to come."""
@@ -73,20 +92,37 @@ def dump_pending(pending: list[PendingRun]) -> list[dict]:
     return [asdict(run) for run in pending]
 
 
-def load_pending(items: list[dict]) -> list[PendingRun]:
-    return [PendingRun(**item) for item in items]
+def load_pending(items: object) -> list[PendingRun]:
+    try:
+        return [PendingRun(**item) for item in items]
+    except TypeError as error:
+        message = f"the cursor's pending runs are unreadable ({error}); {RESET_ADVICE}"
+        raise CursorError(message) from error
 
 
 def load_cursor(cursor: str | None) -> dict:
+    """The cursor as a dict; anything else is refused rather than read as a fresh start."""
     if not cursor:
         return {}
     try:
         value = json.loads(cursor)
     except json.JSONDecodeError as error:
-        raise ValueError(
-            f"the sensor cursor is not JSON ({error}); reset it in the Dagster UI to start over"
+        raise CursorError(f"the sensor cursor is not JSON ({error}); {RESET_ADVICE}") from error
+    if not isinstance(value, dict):
+        raise CursorError(f"the sensor cursor {cursor[:80]!r} is not a JSON object; {RESET_ADVICE}")
+    return value
+
+
+def cursor_value(state: dict, key: str, convert, default):
+    """One value of the cursor, converted; a value that does not convert names the key."""
+    if key not in state:
+        return default
+    try:
+        return convert(state[key])
+    except (TypeError, ValueError) as error:
+        raise CursorError(
+            f"the cursor's {key!r} is unreadable ({error}); {RESET_ADVICE}"
         ) from error
-    return value if isinstance(value, dict) else {}
 
 
 def dump_cursor(value: dict) -> str:

@@ -1,11 +1,13 @@
 """Webhooks the receiver stored in its inbox, turned into runs of exactly the affected partitions.
 
-The cursor is the id of the last inbox event turned into run requests. The receiver makes ids
-visible in increasing order, so reading "after the cursor" misses nothing; a tick that cannot
-resolve its events (Centra unreachable, say) fails without moving the cursor, and the next tick
-reads the same events again. Run keys are derived from the events' ids, so a tick evaluated twice
-asks for each run once, and a partition that already has a run waiting to start is not asked for
-again: that run will read the latest data when it starts.
+The cursor holds the id of the last inbox event turned into run requests, and the runs requested
+and not yet seen to succeed. The receiver makes ids visible in increasing order, so reading
+"after the cursor" misses nothing; a tick that cannot resolve its events (Centra unreachable, say)
+fails without moving the cursor, and the next tick reads the same events again. A run that fails
+is requested again, at once and then after growing pauses, until it succeeds. Run keys are
+derived from the events' ids, so a tick evaluated twice asks for each run once, and a partition
+that already has a run waiting to start is not asked for again: that run will read the latest
+data when it starts.
 """
 
 import os
@@ -15,8 +17,14 @@ from pydantic import Field
 
 from centra_pipelines.centra import jobs
 from centra_pipelines.centra.automation.changes import plan_for_webhooks
-from centra_pipelines.centra.automation.common import request_plan, sensor_status
-from centra_pipelines.centra.automation.tracking import dump_cursor, load_cursor
+from centra_pipelines.centra.automation.common import check_pending, request_plan, sensor_status
+from centra_pipelines.centra.automation.tracking import (
+    cursor_value,
+    dump_cursor,
+    dump_pending,
+    load_cursor,
+    load_pending,
+)
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.config.sync import EventSettings
 from centra_pipelines.webhooks.inbox import WebhookInbox
@@ -68,12 +76,14 @@ def evaluate_webhooks(
     settings: EventSettings,
 ) -> dg.SensorResult:
     state = load_cursor(context.cursor)
-    last_id = int(state.get("last_event_id", 0))
+    last_id = cursor_value(state, "last_event_id", int, 0)
+    outcome = check_pending(context, load_pending(state.get("pending", [])))
+    retries = [run.run_request(TRIGGER) for run in outcome.retries]
+    state["pending"] = dump_pending(outcome.still_pending)
+
     events = inbox.events_after(last_id, settings.max_events_per_tick)
     if not events:
-        return dg.SensorResult(
-            skip_reason=f"no webhook after event {last_id}", cursor=context.cursor
-        )
+        return _nothing_new(state, retries, inbox, last_id)
 
     with centra.measure() as cost:
         plan = plan_for_webhooks(centra, events)
@@ -89,8 +99,24 @@ def evaluate_webhooks(
     )
 
     state["last_event_id"] = events[-1].id
+    state["pending"] += dump_pending(requests.pending)
     return dg.SensorResult(
-        run_requests=requests.run_requests,
+        run_requests=retries + requests.run_requests,
         dynamic_partitions_requests=requests.partitions_requests(),
         cursor=dump_cursor(state),
     )
+
+
+def _nothing_new(
+    state: dict, retries: list[dg.RunRequest], inbox: WebhookInbox, last_id: int
+) -> dg.SensorResult:
+    if retries:
+        return dg.SensorResult(run_requests=retries, cursor=dump_cursor(state))
+    reason = f"no webhook after event {last_id}"
+    if last_id == 0:
+        # An empty inbox is normal before the first webhook, and also what a sensor reading
+        # another file than the receiver writes sees; say where it looked.
+        reason += (
+            f" in {inbox.display_url}; the receiver must write the same CENTRA_WEBHOOK_INBOX_URL"
+        )
+    return dg.SensorResult(skip_reason=reason, cursor=dump_cursor(state))
