@@ -77,3 +77,21 @@ def test_customer_and_stock_events_run_their_data_types(synced):
         f"WHERE warehouse_id = {warehouse_id} AND size_id = {size_id}"
     )
     assert stored == [(4321,)]
+
+
+def test_events_centra_no_longer_holds_do_not_stop_the_sensor(synced):
+    synced.driver.tick(EVENTS)
+    number = synced.seeded_orders(1)[0]
+    synced.sandbox.control.update_order(number, otherComment="listener removed meanwhile")
+    requested = synced.driver.tick(EVENTS, execute=False)
+    # Removing a listener deletes its queued events (digest §8): their ids become unknown.
+    unset = (
+        "mutation { unsetEventListeners(input: [{objectType: Order}]) { userErrors { message } } }"
+    )
+    synced.client().execute(unset)
+    synced.driver.execute(requested.run_requests[0], requested)
+
+    after = synced.driver.tick(EVENTS)
+
+    assert requested.failed_run_ids == []
+    assert after.skip_reason is not None  # the tick ran to the end instead of failing

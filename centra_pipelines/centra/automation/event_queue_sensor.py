@@ -31,6 +31,7 @@ from centra_pipelines.centra.automation.tracking import (
     load_pending,
 )
 from centra_pipelines.centra.client import CentraClient
+from centra_pipelines.centra.client.errors import CentraUserErrors
 from centra_pipelines.config.sync import EventSettings
 
 TRIGGER = "event_queue"
@@ -98,9 +99,19 @@ def confirm(
 ) -> None:
     if not event_ids:
         return
-    centra.mutate(
-        queries.CONFIRM_EVENTS, payload_field="confirmEvents", variables={"ids": sorted(event_ids)}
-    )
+    try:
+        centra.mutate(
+            queries.CONFIRM_EVENTS,
+            payload_field="confirmEvents",
+            variables={"ids": sorted(event_ids)},
+        )
+    except CentraUserErrors as error:
+        # Centra refuses ids it no longer holds (removed with their listener, say); they are out
+        # of the queue either way, so failing every tick over them would only stop the sensor.
+        context.log.warning(
+            "Centra refused to confirm some of %d events: %s", len(event_ids), error
+        )
+        return
     context.log.info("confirmed %d Centra events: %s", len(event_ids), why)
 
 
