@@ -5,6 +5,7 @@ Webhooks carry only a type and an id, so orders, returns and shipments are looke
 (lookups.py); everything unpartitioned maps straight to the job of its data type.
 """
 
+import contextlib
 import logging
 from collections import Counter
 from collections.abc import Iterable
@@ -156,11 +157,9 @@ def _int_id(event: WebhookEventLike) -> int | None:
 
 def _event_time(event: WebhookEventLike) -> datetime:
     """The event's time as naive-read UTC; the lookup window absorbs Centra's unknown zone."""
-    if event.event_date:
-        try:
-            return datetime.fromisoformat(event.event_date).replace(tzinfo=UTC)
-        except ValueError:
-            pass
+    # An unreadable date falls back to the time the receiver stored the event.
+    with contextlib.suppress(TypeError, ValueError):
+        return datetime.fromisoformat(event.event_date).replace(tzinfo=UTC)
     received = event.received_at
     if isinstance(received, datetime):
         return received if received.tzinfo else received.replace(tzinfo=UTC)

@@ -33,7 +33,7 @@ class RequestState(Enum):
 FIRST_RETRY_PAUSE_SECONDS = 120
 LONGEST_RETRY_PAUSE_SECONDS = 3600
 
-RESET_ADVICE = "reset the sensor's cursor in the Dagster UI (Sensors → the sensor → Reset cursor)"
+RESET_ADVICE = "reset the sensor's cursor in the Dagster UI (the sensor's page, Reset cursor)"
 
 
 class CursorError(ValueError):
