@@ -1,0 +1,1 @@
+"""Transports to the systems on the other side: files, SQL databases and REST APIs."""
