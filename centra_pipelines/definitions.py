@@ -8,6 +8,7 @@ from centra_pipelines.centra.assets.quarantine import DataContracts
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.contracts.card_data import install_log_redaction
 from centra_pipelines.warehouse import definitions as warehouse
+from centra_pipelines.wms import definitions as wms
 
 # Every process that loads these definitions (code server, run worker, the demo) redacts card
 # numbers from log records of our code and of Dagster, so no log line can carry one.
@@ -33,4 +34,6 @@ def _shared_definitions() -> dg.Definitions:
     )
 
 
-defs = dg.Definitions.merge(centra.defs, analytics.defs, warehouse.defs, _shared_definitions())
+defs = dg.Definitions.merge(
+    centra.defs, analytics.defs, warehouse.defs, wms.defs, _shared_definitions()
+)

@@ -1,0 +1,1 @@
+"""Changes on their way to another system: planned, checked, sent once."""

@@ -1,0 +1,223 @@
+"""The outbox: changes planned for another system, and what was last sent there.
+
+Writing to another system is split in two steps so that checks can stand between them. A planning
+asset maps what came in and stores each intended change in `outbound.planned` with status
+`pending` (or `rejected`, with the reason). A sending asset then sends the pending changes,
+skipping those whose content matches what `outbound.last_sent` says the target already holds, and
+marks each one `sent`, `unchanged` or `failed`. A failed change stays to be sent again; a sent one
+is never sent twice. Both tables live in the warehouse, so they are as durable as the data.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from centra_pipelines.warehouse import DuckDBWarehouse
+
+SCHEMA = "outbound"
+
+_DDL = f"""
+CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+CREATE TABLE IF NOT EXISTS {SCHEMA}.planned (
+    change_id VARCHAR PRIMARY KEY,
+    target_system VARCHAR NOT NULL,
+    entity VARCHAR NOT NULL,
+    record_key VARCHAR NOT NULL,
+    payload_json VARCHAR NOT NULL,
+    content_hash VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    reason VARCHAR,
+    planned_run_id VARCHAR NOT NULL,
+    planned_at TIMESTAMPTZ NOT NULL,
+    handled_run_id VARCHAR,
+    handled_at TIMESTAMPTZ
+);
+CREATE TABLE IF NOT EXISTS {SCHEMA}.last_sent (
+    target_system VARCHAR NOT NULL,
+    entity VARCHAR NOT NULL,
+    record_key VARCHAR NOT NULL,
+    content_hash VARCHAR NOT NULL,
+    payload_json VARCHAR NOT NULL,
+    sent_run_id VARCHAR NOT NULL,
+    sent_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (target_system, entity, record_key)
+);
+"""
+
+PENDING, REJECTED, SENT, UNCHANGED, FAILED = "pending", "rejected", "sent", "unchanged", "failed"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One record's intended state in the target system."""
+
+    target_system: str
+    entity: str
+    record_key: str
+    payload: dict[str, Any]
+    source: str
+    reason: str | None = None
+
+    @property
+    def payload_json(self) -> str:
+        return json.dumps(self.payload, sort_keys=True, default=_json_value)
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.payload_json.encode()).hexdigest()
+
+
+@dataclass
+class Planned:
+    """A stored change, as the sending step reads it back."""
+
+    change_id: str
+    change: Change
+    status: str
+    reason: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What one sending step did, for the materialization's metadata."""
+
+    sent: list[Planned] = field(default_factory=list)
+    unchanged: list[Planned] = field(default_factory=list)
+    failed: list[Planned] = field(default_factory=list)
+
+
+class Outbox:
+    """The outbound tables of one warehouse."""
+
+    def __init__(self, warehouse: DuckDBWarehouse) -> None:
+        self.warehouse = warehouse
+        with warehouse.connect() as connection:
+            connection.execute(_DDL)
+
+    def plan(self, changes: Iterable[Change], run_id: str) -> list[Planned]:
+        """Store changes as pending (or rejected when they carry a reason)."""
+        now = datetime.now(UTC)
+        planned = []
+        with self.warehouse.connect() as connection:
+            connection.execute("BEGIN")
+            for index, change in enumerate(changes):
+                status = REJECTED if change.reason else PENDING
+                change_id = f"{run_id}:{index}"
+                connection.execute(
+                    f"INSERT INTO {SCHEMA}.planned VALUES "
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+                    [
+                        change_id,
+                        change.target_system,
+                        change.entity,
+                        change.record_key,
+                        change.payload_json,
+                        change.content_hash,
+                        change.source,
+                        status,
+                        change.reason,
+                        run_id,
+                        now,
+                    ],
+                )
+                planned.append(Planned(change_id, change, status, change.reason))
+            connection.execute("COMMIT")
+        return planned
+
+    def due(self, target_system: str, entity: str) -> list[Planned]:
+        """Pending and failed changes, oldest first; for one key only its latest plan counts."""
+        rows = self.warehouse.fetch(
+            f"SELECT change_id, record_key, payload_json, source, status FROM {SCHEMA}.planned "
+            "WHERE target_system = ? AND entity = ? AND status IN (?, ?) "
+            "ORDER BY planned_at, change_id",
+            [target_system, entity, PENDING, FAILED],
+        )
+        latest: dict[str, Planned] = {}
+        for change_id, key, payload_json, source, status in rows:
+            change = Change(target_system, entity, key, json.loads(payload_json), source)
+            latest.pop(key, None)
+            latest[key] = Planned(change_id, change, status)
+        return list(latest.values())
+
+    def superseded(self, target_system: str, entity: str, keep: list[Planned], run_id: str) -> int:
+        """Mark older due plans of the same keys unchanged: a newer plan replaces them."""
+        kept = {planned.change_id for planned in keep}
+        rows = self.warehouse.fetch(
+            f"SELECT change_id FROM {SCHEMA}.planned WHERE target_system = ? AND entity = ? "
+            "AND status IN (?, ?)",
+            [target_system, entity, PENDING, FAILED],
+        )
+        stale = [row[0] for row in rows if row[0] not in kept]
+        self._mark(stale, UNCHANGED, run_id, "superseded by a newer plan of the same record")
+        return len(stale)
+
+    def split_unchanged(self, due: list[Planned]) -> tuple[list[Planned], list[Planned]]:
+        """Changes the target needs, and those whose content it already got from us."""
+        last = {
+            (key, entity, system): content_hash
+            for system, entity, key, content_hash in self.warehouse.fetch(
+                f"SELECT target_system, entity, record_key, content_hash FROM {SCHEMA}.last_sent"
+            )
+        }
+        needed, unchanged = [], []
+        for planned in due:
+            change = planned.change
+            key = (change.record_key, change.entity, change.target_system)
+            (unchanged if last.get(key) == change.content_hash else needed).append(planned)
+        return needed, unchanged
+
+    def record(self, outcome: Outcome, run_id: str) -> None:
+        """Store what a sending step did, in one transaction."""
+        now = datetime.now(UTC)
+        with self.warehouse.connect() as connection:
+            connection.execute("BEGIN")
+            for planned in outcome.sent:
+                self._remember_sent(connection, planned.change, run_id, now)
+            connection.execute("COMMIT")
+        self._mark([p.change_id for p in outcome.sent], SENT, run_id, None)
+        self._mark([p.change_id for p in outcome.unchanged], UNCHANGED, run_id, None)
+        for planned in outcome.failed:
+            self._mark([planned.change_id], FAILED, run_id, planned.reason)
+
+    def _remember_sent(self, connection, change: Change, run_id: str, now: datetime) -> None:
+        connection.execute(
+            f"INSERT OR REPLACE INTO {SCHEMA}.last_sent VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                change.target_system,
+                change.entity,
+                change.record_key,
+                change.content_hash,
+                change.payload_json,
+                run_id,
+                now,
+            ],
+        )
+
+    def _mark(self, change_ids: list[str], status: str, run_id: str, reason: str | None) -> None:
+        if not change_ids:
+            return
+        now = datetime.now(UTC)
+        with self.warehouse.connect() as connection:
+            connection.executemany(
+                f"UPDATE {SCHEMA}.planned SET status = ?, reason = ?, handled_run_id = ?, "
+                "handled_at = ? WHERE change_id = ?",
+                [[status, reason, run_id, now, change_id] for change_id in change_ids],
+            )
+
+
+def batches(items: list[Planned], size: int) -> Iterator[list[Planned]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

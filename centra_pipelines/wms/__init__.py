@@ -1,0 +1,1 @@
+"""The warehouse management system: stock levels in, shipments and orders out (docs/wms.md)."""

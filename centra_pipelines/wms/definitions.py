@@ -1,0 +1,28 @@
+"""The WMS's assets, the folder it exchanges files through, and the jobs that run them."""
+
+import dagster as dg
+
+from centra_pipelines.connectors.files import FileExchange
+from centra_pipelines.wms.stock import wms_stock_plan, wms_stock_sent_to_centra
+
+stock_to_centra_job = dg.define_asset_job(
+    "wms_stock_to_centra",
+    selection=dg.AssetSelection.assets(wms_stock_plan, wms_stock_sent_to_centra),
+    description="Claim the WMS's stock files and send the changed levels to Centra.",
+)
+
+stock_dry_run_job = dg.define_asset_job(
+    "wms_stock_dry_run",
+    selection=dg.AssetSelection.assets(wms_stock_plan),
+    description="Claim the WMS's stock files and list what would be sent; sends nothing.",
+)
+
+defs = dg.Definitions(
+    assets=[wms_stock_plan, wms_stock_sent_to_centra],
+    jobs=[stock_to_centra_job, stock_dry_run_job],
+    resources={
+        "wms_files": FileExchange(
+            url=dg.EnvVar("CENTRA_WMS_FOLDER_URL"), file_format="csv", create_missing_folders=True
+        )
+    },
+)
