@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-realtime test lint format ui sandbox benchmark clean
+.PHONY: demo demo-realtime demo-writeback test lint format ui sandbox benchmark clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: $(STAMP)
 ## Changes in the sandbox reach the warehouse by webhook, event queue and delta sync.
 demo-realtime: $(STAMP)
 	$(BIN)/python -m demo.realtime
+
+## WMS stock files change Centra's stock for the changed sizes only (dry run first).
+demo-writeback: $(STAMP)
+	$(BIN)/python -m demo.writeback
 
 ## Lint, format check and the whole test suite.
 test: $(STAMP)

@@ -1,0 +1,125 @@
+"""`make demo-writeback`: stock files from a WMS folder change Centra's stock, changed sizes only.
+
+Starts the sandbox, runs the main job, then plays the WMS: drops a stock file in a local folder,
+runs the dry run (nothing is sent), runs `wms_stock_to_centra`, drops a second file in which one
+level moved, and runs it again. Centra's stock is read back through the stock sync after each step.
+Exits 1 if Centra's stock differs from what the files said, or if more than the changed sizes
+were sent.
+"""
+
+import os
+import shutil
+import sys
+
+import dagster as dg
+
+from centra_pipelines.centra.full_sync import RUN_CONFIG, run_full_sync
+from centra_pipelines.connectors.files import FileExchange
+from centra_pipelines.definitions import defs
+from centra_pipelines.warehouse import DuckDBWarehouse
+from centra_sandbox import start_sandbox
+from demo.environment import DEMO_DIR, REPOSITORY, DemoData, export_environment
+
+WRITEBACK_DIR = DEMO_DIR / "writeback"
+WAREHOUSE = WRITEBACK_DIR / "warehouse.duckdb"
+WMS_FOLDER = WRITEBACK_DIR / "wms"
+SITES = {1: "STO-1", 2: "GBG-2", 3: "RET-9"}  # as config/mappings/wms/stock.yaml names them
+
+
+def main() -> int:
+    data = DemoData()
+    # Its own Dagster home, warehouse and WMS folder, so other demos are left as they were.
+    shutil.rmtree(WRITEBACK_DIR, ignore_errors=True)
+    (WRITEBACK_DIR / "dagster_home").mkdir(parents=True)
+    shutil.copyfile(REPOSITORY / "dagster.yaml", WRITEBACK_DIR / "dagster_home" / "dagster.yaml")
+
+    with start_sandbox(data.sandbox_config()) as sandbox:
+        export_environment(api_url=sandbox.url, token=sandbox.token)
+        os.environ["DAGSTER_HOME"] = str(WRITEBACK_DIR / "dagster_home")
+        os.environ["CENTRA_WAREHOUSE_PATH"] = str(WAREHOUSE)
+        os.environ["CENTRA_WMS_FOLDER_URL"] = f"file://{WMS_FOLDER}"
+        with dg.DagsterInstance.get() as instance:
+            print(f"Main job over {data.window_days} days of {data.orders} orders ...")
+            run_full_sync(defs, instance, start=data.window_start, days=data.window_days)
+            return _play_the_wms(sandbox, instance)
+
+
+def _play_the_wms(sandbox, instance) -> int:
+    wms = FileExchange(url=f"file://{WMS_FOLDER}", create_missing_folders=True)
+    before = _centra_stock(instance)
+    chosen = sorted(before)[:4]
+    levels = {key: before[key] + 10 for key in chosen}
+
+    print(f"\nThe WMS drops stock-1.csv with {len(levels)} levels; dry run first:")
+    _drop(wms, "stock-1.csv", levels)
+    _run(instance, "wms_stock_dry_run")
+    unchanged_by_dry_run = _centra_stock(instance) == before
+    print(f"  Centra's stock untouched by the dry run: {unchanged_by_dry_run}")
+
+    print("Sending (the dry run already planned the file, so nothing is read twice):")
+    mutations = sandbox.metrics()["mutations"]
+    _run(instance, "wms_stock_to_centra")
+    first = _centra_stock(instance)
+    first_ok = all(first[key] == level for key, level in levels.items())
+    moved = {key for key in before if before[key] != first[key]}
+    print(
+        f"  {sandbox.metrics()['mutations'] - mutations} setStock mutations; sizes changed in "
+        f"Centra: {len(moved)} (expected {len(chosen)})"
+    )
+
+    levels[chosen[0]] += 3
+    print("\nThe WMS drops stock-2.csv: the same levels, one moved by 3:")
+    _drop(wms, "stock-2.csv", levels)
+    mutations = sandbox.metrics()["mutations"]
+    _run(instance, "wms_stock_to_centra")
+    second = _centra_stock(instance)
+    moved_again = {key for key in first if first[key] != second[key]}
+    print(
+        f"  {sandbox.metrics()['mutations'] - mutations} setStock mutation; sizes changed in "
+        f"Centra: {len(moved_again)} (expected 1)"
+    )
+
+    ok = unchanged_by_dry_run and first_ok and moved == set(chosen) and moved_again == {chosen[0]}
+    print(
+        "\nCentra holds the WMS's levels, and only changed sizes were sent."
+        if ok
+        else "\nCentra's stock does not match the WMS's files."
+    )
+    return 0 if ok else 1
+
+
+def _drop(wms: FileExchange, name: str, levels: dict[tuple[int, str], int]) -> None:
+    rows = [
+        {
+            "SKU": sku,
+            "EAN": "",
+            "QTY": str(quantity),
+            "WH": SITES[warehouse_id],
+            "UPDATED": "2026-12-04 10:00:00",
+        }
+        for (warehouse_id, sku), quantity in levels.items()
+    ]
+    wms.write_records(name, rows, subfolder="incoming")
+
+
+def _run(instance: dg.DagsterInstance, job_name: str) -> None:
+    result = defs.resolve_job_def(job_name).execute_in_process(
+        run_config=RUN_CONFIG, instance=instance, raise_on_error=False
+    )
+    status = "succeeded" if result.success else "FAILED"
+    print(f"  {job_name}: run {result.run_id[:8]} {status}")
+
+
+def _centra_stock(instance: dg.DagsterInstance) -> dict[tuple[int, str], int]:
+    """Centra's physical stock, read back through the stock sync."""
+    _run(instance, "centra_stock_sync")
+    warehouse = DuckDBWarehouse(path=str(WAREHOUSE))
+    try:
+        rows = warehouse.fetch("SELECT warehouse_id, sku, physical FROM centra_raw.stock")
+    finally:
+        warehouse.close()
+    return {(warehouse_id, sku): physical for warehouse_id, sku, physical in rows}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
