@@ -99,13 +99,22 @@ class Outbox:
         with warehouse.connect() as connection:
             connection.execute(_DDL)
 
-    def plan(self, changes: Iterable[Change], run_id: str) -> list[Planned]:
-        """Store changes as pending (or rejected when they carry a reason)."""
+    def plan(self, changes: Iterable[Change], run_id: str) -> tuple[list[Planned], int]:
+        """Store changes as pending (or rejected when they carry a reason).
+
+        A change whose content the target already got from us is not stored: planning every
+        order on every run must not grow the table by every order. Returns the stored changes
+        and how many were left out as unchanged.
+        """
         now = datetime.now(UTC)
-        planned = []
+        last = self._last_sent_hashes()
+        planned, unchanged = [], 0
         with self.warehouse.connect() as connection:
             connection.execute("BEGIN")
             for index, change in enumerate(changes):
+                if change.reason is None and last.get(_identity(change)) == change.content_hash:
+                    unchanged += 1
+                    continue
                 status = REJECTED if change.reason else PENDING
                 change_id = f"{run_id}:{index}"
                 connection.execute(
@@ -127,7 +136,7 @@ class Outbox:
                 )
                 planned.append(Planned(change_id, change, status, change.reason))
             connection.execute("COMMIT")
-        return planned
+        return planned, unchanged
 
     def due(self, target_system: str, entity: str) -> list[Planned]:
         """Pending and failed changes, oldest first; for one key only its latest plan counts."""
@@ -158,18 +167,18 @@ class Outbox:
 
     def split_unchanged(self, due: list[Planned]) -> tuple[list[Planned], list[Planned]]:
         """Changes the target needs, and those whose content it already got from us."""
-        last = {
-            (key, entity, system): content_hash
-            for system, entity, key, content_hash in self.warehouse.fetch(
-                f"SELECT target_system, entity, record_key, content_hash FROM {SCHEMA}.last_sent"
-            )
-        }
+        last = self._last_sent_hashes()
         needed, unchanged = [], []
         for planned in due:
-            change = planned.change
-            key = (change.record_key, change.entity, change.target_system)
-            (unchanged if last.get(key) == change.content_hash else needed).append(planned)
+            same = last.get(_identity(planned.change)) == planned.change.content_hash
+            (unchanged if same else needed).append(planned)
         return needed, unchanged
+
+    def _last_sent_hashes(self) -> dict[tuple[str, str, str], str]:
+        rows = self.warehouse.fetch(
+            f"SELECT target_system, entity, record_key, content_hash FROM {SCHEMA}.last_sent"
+        )
+        return {(system, entity, key): content_hash for system, entity, key, content_hash in rows}
 
     def record(self, outcome: Outcome, run_id: str) -> None:
         """Store what a sending step did, in one transaction."""
@@ -208,6 +217,10 @@ class Outbox:
                 "handled_at = ? WHERE change_id = ?",
                 [[status, reason, run_id, now, change_id] for change_id in change_ids],
             )
+
+
+def _identity(change: Change) -> tuple[str, str, str]:
+    return change.target_system, change.entity, change.record_key
 
 
 def batches(items: list[Planned], size: int) -> Iterator[list[Planned]]:

@@ -70,25 +70,24 @@ def wms_stock_plan(
         files.append(claimed.name)
         wms_files.done(claimed)
 
-    planned = outbox.plan(changes, context.run.run_id)
-    pending = [p for p in planned if p.reason is None]
-    would_send, unchanged = outbox.split_unchanged(pending)
+    planned, unchanged = outbox.plan(changes, context.run.run_id)
+    would_send = [p for p in planned if p.reason is None]
     rejected = [p for p in planned if p.reason is not None]
     context.log.info(
         "%d stock files, %d rows: %d would be sent, %d unchanged, %d rejected",
         len(files),
-        len(planned),
+        len(changes),
         len(would_send),
-        len(unchanged),
+        unchanged,
         len(rejected),
     )
 
     yield dg.MaterializeResult(
         metadata={
             "files": ", ".join(files) or "none",
-            "rows": len(planned),
+            "rows": len(changes),
             "would_send": len(would_send),
-            "unchanged": len(unchanged),
+            "unchanged": unchanged,
             "rejected": len(rejected),
             "preview": dg.MetadataValue.md(_table(would_send[:20] + rejected[:20])),
         }
