@@ -2,7 +2,12 @@
 applies them; docs/mapping.md describes the file format."""
 
 from centra_pipelines.mapping.engine import MappedRecord, MappingProblem, apply, apply_many
-from centra_pipelines.mapping.loader import MAPPINGS_FOLDER, load_mapping, load_mappings
+from centra_pipelines.mapping.loader import (
+    MAPPINGS_FOLDER,
+    load_mapping,
+    load_mappings,
+    mappings_folder,
+)
 from centra_pipelines.mapping.rules import Mapping
 
 __all__ = [
@@ -14,4 +19,5 @@ __all__ = [
     "apply_many",
     "load_mapping",
     "load_mappings",
+    "mappings_folder",
 ]

@@ -4,14 +4,22 @@ A file's place says what it maps (`erp/orders.yaml`), and its keys say it again.
 so that a file copied to start a new mapping cannot quietly replace the one it was copied from.
 """
 
+import os
 from pathlib import Path
 
 from centra_pipelines.config.loader import ConfigFileError, key_lines, load_model
 from centra_pipelines.mapping.rules import Mapping
 
 MAPPINGS_FOLDER = Path(__file__).parents[1] / "config" / "mappings"
+FOLDER_VARIABLE = "CENTRA_MAPPINGS_DIR"
 
 MappingKey = tuple[str, str, str]
+
+
+def mappings_folder() -> Path:
+    """The project's mapping files, or the folder CENTRA_MAPPINGS_DIR names instead."""
+    configured = os.environ.get(FOLDER_VARIABLE)
+    return Path(configured) if configured else MAPPINGS_FOLDER
 
 
 def load_mapping(path: Path) -> Mapping:
@@ -19,13 +27,16 @@ def load_mapping(path: Path) -> Mapping:
     return load_model(path, Mapping)
 
 
-def load_mappings(folder: Path = MAPPINGS_FOLDER) -> dict[MappingKey, Mapping]:
+def load_mappings(folder: Path | None = None) -> dict[MappingKey, Mapping]:
     """Every `*.yaml` below `folder`, by (system, entity, direction).
 
     Raises:
         ConfigFileError: a file is invalid, sits where its keys say it should not, or maps the
             same system, entity and direction as another file (both are named).
     """
+    folder = folder or mappings_folder()
+    if not folder.is_dir():
+        raise ConfigFileError(f"{folder}: no such folder of mapping files ({FOLDER_VARIABLE})")
     mappings: dict[MappingKey, Mapping] = {}
     origins: dict[MappingKey, Path] = {}
     for path in sorted(folder.rglob("*.yaml")):

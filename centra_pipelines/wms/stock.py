@@ -18,8 +18,7 @@ from centra_pipelines.centra import tables
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.client.errors import CentraUserErrors
 from centra_pipelines.connectors.files import ClaimedFile, FileExchange
-from centra_pipelines.mapping import apply, load_mapping
-from centra_pipelines.mapping.loader import MAPPINGS_FOLDER
+from centra_pipelines.mapping import apply, load_mappings
 from centra_pipelines.outbound.outbox import Change, Outbox, Outcome, Planned, batches
 from centra_pipelines.warehouse import DuckDBWarehouse
 
@@ -28,8 +27,9 @@ TARGET, ENTITY = "centra", "stock"
 # Sizes per setStock call: one mutation token each call, whatever its size (digest §2.1).
 SIZES_PER_MUTATION = 100
 
-# Loaded when definitions load, so a bad mapping file stops them with its file, line and reason.
-STOCK_MAPPING = load_mapping(MAPPINGS_FOLDER / "wms" / "stock.yaml")
+# Every mapping file is loaded when definitions load, so a bad one (this flow's or another's)
+# stops them with its file, line and reason instead of failing a run later.
+STOCK_MAPPING = load_mappings()["wms", "stock", "to_centra"]
 
 SET_STOCK = """
 mutation SetStockFromWms($input: StockSetInput!) {
