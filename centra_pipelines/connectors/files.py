@@ -177,7 +177,11 @@ class FileExchange(ConfigurableResource):
         return posixpath.join(self._ready().root, _checked_relative(subfolder, "subfolder"))
 
     def claim(
-        self, *, pattern: str | None = None, limit: int | None = None
+        self,
+        *,
+        pattern: str | None = None,
+        limit: int | None = None,
+        unreadable: list[tuple[str, str]] | None = None,
     ) -> Iterator[ClaimedFile]:
         """Claim the files waiting in incoming, one at a time as the caller iterates.
 
@@ -188,6 +192,8 @@ class FileExchange(ConfigurableResource):
         Args:
             pattern: glob of names to take; `filename_pattern` by default.
             limit: take at most this many files (the rest wait for the next run).
+            unreadable: a list to which each file moved to failed is added as (name, reason),
+                so the caller can report it.
 
         Yields:
             A `ClaimedFile` per readable file, in name order. Call `done()` or `failed()`
@@ -209,7 +215,7 @@ class FileExchange(ConfigurableResource):
         )
         yielded = 0
         for name in names[:limit]:
-            claimed = self._claim_one(connection, incoming, name)
+            claimed = self._claim_one(connection, incoming, name, unreadable)
             if claimed is not None:
                 yielded += 1
                 yield claimed
@@ -466,7 +472,13 @@ class FileExchange(ConfigurableResource):
         entries = connection.fs.ls(folder, detail=True)
         return [entry["name"].rstrip("/") for entry in entries if entry["type"] == "file"]
 
-    def _claim_one(self, connection: _Connection, incoming: str, name: str) -> ClaimedFile | None:
+    def _claim_one(
+        self,
+        connection: _Connection,
+        incoming: str,
+        name: str,
+        unreadable: list[tuple[str, str]] | None,
+    ) -> ClaimedFile | None:
         claimed_at = self._now().astimezone(UTC).replace(microsecond=0)
         claim_id = f"{claimed_at.strftime(_CLAIM_TIME_FORMAT)}-{uuid.uuid4().hex[:8]}"
         processing = self.folder_path(self.processing_folder)
@@ -483,7 +495,10 @@ class FileExchange(ConfigurableResource):
         try:
             records = parse_records(connection.fs.cat_file(path), self._format_options())
         except MalformedFile as error:
-            self.failed(claimed, f"cannot read as {self._format_description()}: {error}")
+            reason = f"cannot read as {self._format_description()}: {error}"
+            self.failed(claimed, reason)
+            if unreadable is not None:
+                unreadable.append((name, reason))
             return None
 
         if not records:

@@ -11,10 +11,13 @@ is never sent twice. Both tables live in the warehouse, so they are as durable a
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+
+import duckdb
 
 from centra_pipelines.warehouse import DuckDBWarehouse
 
@@ -49,7 +52,8 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.last_sent (
 );
 """
 
-PENDING, REJECTED, SENT, UNCHANGED, FAILED = "pending", "rejected", "sent", "unchanged", "failed"
+PENDING, HELD, REJECTED = "pending", "held", "rejected"
+SENT, UNCHANGED, FAILED, SUPERSEDED = "sent", "unchanged", "failed", "superseded"
 
 
 @dataclass(frozen=True)
@@ -99,24 +103,35 @@ class Outbox:
         with warehouse.connect() as connection:
             connection.execute(_DDL)
 
-    def plan(self, changes: Iterable[Change], run_id: str) -> tuple[list[Planned], int]:
-        """Store changes as pending (or rejected when they carry a reason).
+    def plan(
+        self, changes: Iterable[Change], run_id: str, *, hold: bool = False
+    ) -> tuple[list[Planned], int]:
+        """Store changes as pending (held when `hold`, rejected when they carry a reason).
 
-        A change whose content the target already got from us is not stored: planning every
-        order on every run must not grow the table by every order. Returns the stored changes
-        and how many were left out as unchanged.
+        Within the batch the last change of a record wins. A change replaces every earlier
+        pending, held or failed plan of its record (marked superseded), so only the newest intent
+        is ever sent. A change whose content the target already got from us, with nothing else
+        waiting for that record, is only counted: planning every order on every run must not grow
+        the table by every order. Returns the stored changes and how many were unchanged.
         """
-        now = datetime.now(UTC)
+        latest = {(c.target_system, c.entity, c.record_key): c for c in changes if not c.reason}
+        rejected = [change for change in changes if change.reason]
         last = self._last_sent_hashes()
+        waiting = self._waiting_keys()
+
+        now = datetime.now(UTC)
         planned, unchanged = [], 0
-        with self.warehouse.connect() as connection:
-            connection.execute("BEGIN")
-            for index, change in enumerate(changes):
-                if change.reason is None and last.get(_identity(change)) == change.content_hash:
+        with self._transaction() as connection:
+            for change in [*latest.values(), *rejected]:
+                identity = _identity(change)
+                already_there = last.get(identity) == change.content_hash
+                if not change.reason and identity not in waiting and already_there:
                     unchanged += 1
                     continue
-                status = REJECTED if change.reason else PENDING
-                change_id = f"{run_id}:{index}"
+                if not change.reason:
+                    self._supersede(connection, identity, run_id, now)
+                status = REJECTED if change.reason else HELD if hold else PENDING
+                change_id = f"{run_id}:{len(planned):09d}"
                 connection.execute(
                     f"INSERT INTO {SCHEMA}.planned VALUES "
                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
@@ -135,35 +150,19 @@ class Outbox:
                     ],
                 )
                 planned.append(Planned(change_id, change, status, change.reason))
-            connection.execute("COMMIT")
         return planned, unchanged
 
     def due(self, target_system: str, entity: str) -> list[Planned]:
-        """Pending and failed changes, oldest first; for one key only its latest plan counts."""
+        """Pending and failed changes (one per record, the newest), in the order planned."""
         rows = self.warehouse.fetch(
             f"SELECT change_id, record_key, payload_json, source, status FROM {SCHEMA}.planned "
-            "WHERE target_system = ? AND entity = ? AND status IN (?, ?) "
-            "ORDER BY planned_at, change_id",
+            "WHERE target_system = ? AND entity = ? AND status IN (?, ?) ORDER BY change_id",
             [target_system, entity, PENDING, FAILED],
         )
-        latest: dict[str, Planned] = {}
-        for change_id, key, payload_json, source, status in rows:
-            change = Change(target_system, entity, key, json.loads(payload_json), source)
-            latest.pop(key, None)
-            latest[key] = Planned(change_id, change, status)
-        return list(latest.values())
-
-    def superseded(self, target_system: str, entity: str, keep: list[Planned], run_id: str) -> int:
-        """Mark older due plans of the same keys unchanged: a newer plan replaces them."""
-        kept = {planned.change_id for planned in keep}
-        rows = self.warehouse.fetch(
-            f"SELECT change_id FROM {SCHEMA}.planned WHERE target_system = ? AND entity = ? "
-            "AND status IN (?, ?)",
-            [target_system, entity, PENDING, FAILED],
-        )
-        stale = [row[0] for row in rows if row[0] not in kept]
-        self._mark(stale, UNCHANGED, run_id, "superseded by a newer plan of the same record")
-        return len(stale)
+        return [
+            Planned(change_id, Change(target_system, entity, key, json.loads(payload), source), st)
+            for change_id, key, payload, source, st in rows
+        ]
 
     def split_unchanged(self, due: list[Planned]) -> tuple[list[Planned], list[Planned]]:
         """Changes the target needs, and those whose content it already got from us."""
@@ -181,17 +180,52 @@ class Outbox:
         return {(system, entity, key): content_hash for system, entity, key, content_hash in rows}
 
     def record(self, outcome: Outcome, run_id: str) -> None:
-        """Store what a sending step did, in one transaction."""
+        """Store what a sending step did, statuses and last-sent state in one transaction."""
         now = datetime.now(UTC)
-        with self.warehouse.connect() as connection:
-            connection.execute("BEGIN")
+        with self._transaction() as connection:
             for planned in outcome.sent:
                 self._remember_sent(connection, planned.change, run_id, now)
+                self._mark(connection, planned.change_id, SENT, run_id, now, None)
+            for planned in outcome.unchanged:
+                self._mark(connection, planned.change_id, UNCHANGED, run_id, now, None)
+            for planned in outcome.failed:
+                self._mark(connection, planned.change_id, FAILED, run_id, now, planned.reason)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.warehouse.connect() as connection:
+            connection.execute("BEGIN")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
             connection.execute("COMMIT")
-        self._mark([p.change_id for p in outcome.sent], SENT, run_id, None)
-        self._mark([p.change_id for p in outcome.unchanged], UNCHANGED, run_id, None)
-        for planned in outcome.failed:
-            self._mark([planned.change_id], FAILED, run_id, planned.reason)
+
+    def _waiting_keys(self) -> set[tuple[str, str, str]]:
+        rows = self.warehouse.fetch(
+            f"SELECT target_system, entity, record_key FROM {SCHEMA}.planned "
+            "WHERE status IN (?, ?, ?)",
+            [PENDING, HELD, FAILED],
+        )
+        return {tuple(row) for row in rows}
+
+    def _supersede(self, connection, identity, run_id: str, now: datetime) -> None:
+        connection.execute(
+            f"UPDATE {SCHEMA}.planned SET status = ?, reason = ?, handled_run_id = ?, "
+            "handled_at = ? WHERE target_system = ? AND entity = ? AND record_key = ? "
+            "AND status IN (?, ?, ?)",
+            [
+                SUPERSEDED,
+                "a newer plan of the same record replaced it",
+                run_id,
+                now,
+                *identity,
+                PENDING,
+                HELD,
+                FAILED,
+            ],
+        )
 
     def _remember_sent(self, connection, change: Change, run_id: str, now: datetime) -> None:
         connection.execute(
@@ -207,16 +241,13 @@ class Outbox:
             ],
         )
 
-    def _mark(self, change_ids: list[str], status: str, run_id: str, reason: str | None) -> None:
-        if not change_ids:
-            return
-        now = datetime.now(UTC)
-        with self.warehouse.connect() as connection:
-            connection.executemany(
-                f"UPDATE {SCHEMA}.planned SET status = ?, reason = ?, handled_run_id = ?, "
-                "handled_at = ? WHERE change_id = ?",
-                [[status, reason, run_id, now, change_id] for change_id in change_ids],
-            )
+    @staticmethod
+    def _mark(connection, change_id: str, status: str, run_id: str, now, reason) -> None:
+        connection.execute(
+            f"UPDATE {SCHEMA}.planned SET status = ?, reason = ?, handled_run_id = ?, "
+            "handled_at = ? WHERE change_id = ?",
+            [status, reason, run_id, now, change_id],
+        )
 
 
 def _identity(change: Change) -> tuple[str, str, str]:

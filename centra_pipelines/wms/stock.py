@@ -16,10 +16,19 @@ import dagster as dg
 
 from centra_pipelines.centra import tables
 from centra_pipelines.centra.client import CentraClient
-from centra_pipelines.centra.client.errors import CentraUserErrors
+from centra_pipelines.centra.client.errors import CentraError, CentraUserErrors
 from centra_pipelines.connectors.files import ClaimedFile, FileExchange
 from centra_pipelines.mapping import apply, load_mappings
-from centra_pipelines.outbound.outbox import Change, Outbox, Outcome, Planned, batches
+from centra_pipelines.outbound.outbox import (
+    HELD,
+    PENDING,
+    REJECTED,
+    Change,
+    Outbox,
+    Outcome,
+    Planned,
+    batches,
+)
 from centra_pipelines.warehouse import DuckDBWarehouse
 
 GROUP = "wms"
@@ -64,38 +73,66 @@ def wms_stock_plan(
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     outbox = Outbox(warehouse)
     known = _known_skus(warehouse), _known_warehouses(warehouse)
-    changes, files = [], []
-    for claimed in wms_files.claim():
-        changes += list(_file_changes(claimed, *known))
-        files.append(claimed.name)
+    # One run at a time reads this folder (the warehouse takes one writer), so files a crashed
+    # run left in processing/ can be taken back before claiming.
+    wms_files.recover()
+
+    unreadable: list[tuple[str, str]] = []
+    claimed_files = list(wms_files.claim(unreadable=unreadable))
+    planned, unchanged, rows = [], 0, 0
+    for claimed in claimed_files:
+        changes = list(_file_changes(claimed, *known))
+        # A file with a bad row is held whole: its good rows wait until someone has looked.
+        held = any(change.reason for change in changes)
+        stored, same = outbox.plan(changes, f"{context.run.run_id}:{claimed.claim_id}", hold=held)
+        planned += stored
+        unchanged += same
+        rows += len(changes)
+    # Files are archived only once their rows are committed to the outbox.
+    for claimed in claimed_files:
         wms_files.done(claimed)
 
-    planned, unchanged = outbox.plan(changes, context.run.run_id)
-    would_send = [p for p in planned if p.reason is None]
-    rejected = [p for p in planned if p.reason is not None]
+    yield from _plan_results(context, [c.name for c in claimed_files], planned, unchanged, rows)
+    yield _plan_check(planned, unreadable)
+
+
+def _plan_results(context, files: list[str], planned: list[Planned], unchanged: int, rows: int):
+    would_send = [p for p in planned if p.status == PENDING]
+    held = [p for p in planned if p.status == HELD]
+    rejected = [p for p in planned if p.status == REJECTED]
     context.log.info(
-        "%d stock files, %d rows: %d would be sent, %d unchanged, %d rejected",
+        "%d stock files, %d rows: %d would be sent, %d unchanged, %d held, %d rejected",
         len(files),
-        len(changes),
+        rows,
         len(would_send),
         unchanged,
+        len(held),
         len(rejected),
     )
-
     yield dg.MaterializeResult(
         metadata={
             "files": ", ".join(files) or "none",
-            "rows": len(changes),
+            "rows": rows,
             "would_send": len(would_send),
             "unchanged": unchanged,
+            "held": len(held),
             "rejected": len(rejected),
             "preview": dg.MetadataValue.md(_table(would_send[:20] + rejected[:20])),
         }
     )
-    yield dg.AssetCheckResult(
+
+
+def _plan_check(planned: list[Planned], unreadable: list[tuple[str, str]]) -> dg.AssetCheckResult:
+    rejected = [p for p in planned if p.status == REJECTED]
+    reasons = [f"{name}: {reason}" for name, reason in unreadable] + [_reasons(rejected)]
+    return dg.AssetCheckResult(
         check_name=PLAN_CHECK,
-        passed=not rejected,
-        metadata={"rejected": len(rejected), "reasons": _reasons(rejected)},
+        passed=not rejected and not unreadable,
+        metadata={
+            "rejected": len(rejected),
+            "unreadable_files": len(unreadable),
+            "reasons": "; ".join(reason for reason in reasons if reason),
+        },
     )
 
 
@@ -109,16 +146,18 @@ def wms_stock_sent_to_centra(
     context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
 ) -> dg.MaterializeResult:
     outbox = Outbox(warehouse)
-    due = outbox.due(TARGET, ENTITY)
-    superseded = outbox.superseded(TARGET, ENTITY, due, context.run.run_id)
-    needed, unchanged = outbox.split_unchanged(due)
+    needed, unchanged = outbox.split_unchanged(outbox.due(TARGET, ENTITY))
+    outbox.record(Outcome(unchanged=unchanged), context.run.run_id)
 
     outcome = Outcome(unchanged=unchanged)
     with centra.measure() as cost:
         for warehouse_id, sizes in _by_warehouse(needed).items():
             for batch in batches(sizes, SIZES_PER_MUTATION):
-                _send_batch(context, centra, warehouse_id, batch, outcome)
-    outbox.record(outcome, context.run.run_id)
+                # Recorded batch by batch, so a crash later never resends what Centra took.
+                done = _send_batch(context, centra, warehouse_id, batch)
+                outbox.record(done, context.run.run_id)
+                outcome.sent += done.sent
+                outcome.failed += done.failed
 
     if outcome.failed:
         raise dg.Failure(
@@ -130,7 +169,6 @@ def wms_stock_sent_to_centra(
         metadata={
             "sent": len(outcome.sent),
             "unchanged": len(outcome.unchanged),
-            "superseded": superseded,
             "api/mutations": cost.mutations,
             "preview": dg.MetadataValue.md(_table(outcome.sent[:20])),
         }
@@ -148,6 +186,8 @@ def _file_changes(
             reason = f"SKU {values['sku']!r} is not a size Centra has"
         if reason is None and values["warehouse_id"] not in warehouse_ids:
             reason = f"warehouse {values['warehouse_id']} is not one Centra has"
+        if reason is None and values["quantity"] < 0:
+            reason = f"quantity {values['quantity']} is below 0; Centra takes 0 or more"
 
         key = f"{values.get('warehouse_id')}|{values.get('sku')}"
         payload = {k: values.get(k) for k in ("warehouse_id", "sku", "quantity")}
@@ -155,34 +195,61 @@ def _file_changes(
 
 
 def _send_batch(
-    context: dg.AssetExecutionContext,
-    centra: CentraClient,
-    warehouse_id: int,
-    batch: list[Planned],
-    outcome: Outcome,
-) -> None:
+    context: dg.AssetExecutionContext, centra: CentraClient, warehouse_id: int, batch: list[Planned]
+) -> Outcome:
+    """Send one batch; sizes Centra names in its user errors fail, the rest are sent again."""
+    try:
+        _set_stock(context, centra, warehouse_id, batch)
+    except CentraUserErrors as error:
+        # setStock applies all sizes or none; resend those Centra did not name.
+        refused = _refused_sizes(error, len(batch))
+        if not refused or len(refused) == len(batch):
+            return _failed(context, warehouse_id, batch, str(error))
+        failed = [batch[index] for index in sorted(refused)]
+        rest = [item for index, item in enumerate(batch) if index not in refused]
+        outcome = _send_batch(context, centra, warehouse_id, rest)
+        outcome.failed += _failed(context, warehouse_id, failed, str(error)).failed
+        return outcome
+    except CentraError as error:
+        # The outcome is unknown (no answer came); absolute levels are safe to send again.
+        return _failed(context, warehouse_id, batch, f"no answer from Centra: {error}")
+    return Outcome(sent=list(batch))
+
+
+def _set_stock(context, centra: CentraClient, warehouse_id: int, batch: list[Planned]) -> None:
+    sizes = [
+        {
+            "productSize": {"SKU": item.change.payload["sku"]},
+            "quantity": item.change.payload["quantity"],
+        }
+        for item in batch
+    ]
     stock_input = {
         "warehouse": {"id": warehouse_id},
         "description": f"WMS stock levels, run {context.run.run_id}",
         "stockQuantityType": "PHYSICAL",
-        "productSizes": [
-            {
-                "productSize": {"SKU": p.change.payload["sku"]},
-                "quantity": p.change.payload["quantity"],
-            }
-            for p in batch
-        ],
+        "productSizes": sizes,
     }
-    try:
-        centra.mutate(SET_STOCK, payload_field="setStock", variables={"input": stock_input})
-    except CentraUserErrors as error:
-        # setStock applies all sizes or none, so the whole batch is kept for the next run.
-        for planned in batch:
-            planned.reason = str(error)[:500]
-        outcome.failed += batch
-        context.log.error("Centra refused stock for warehouse %s: %s", warehouse_id, error)
-        return
-    outcome.sent += batch
+    centra.mutate(SET_STOCK, payload_field="setStock", variables={"input": stock_input})
+
+
+def _refused_sizes(error: CentraUserErrors, count: int) -> set[int]:
+    """Indexes of productSizes that Centra's user errors point at (path input.productSizes.N)."""
+    refused = set()
+    for user_error in error.user_errors:
+        path = [str(part) for part in user_error.get("path") or []]
+        if "productSizes" in path:
+            position = path.index("productSizes") + 1
+            if position < len(path) and path[position].isdigit() and int(path[position]) < count:
+                refused.add(int(path[position]))
+    return refused
+
+
+def _failed(context, warehouse_id: int, batch: list[Planned], reason: str) -> Outcome:
+    context.log.error("Centra did not take stock for warehouse %s: %s", warehouse_id, reason)
+    for item in batch:
+        item.reason = reason[:500]
+    return Outcome(failed=list(batch))
 
 
 def _by_warehouse(planned: list[Planned]) -> dict[int, list[Planned]]:

@@ -1,61 +1,7 @@
 """A stock file from the WMS changes Centra's stock for exactly the sizes that changed."""
 
-import dagster as dg
-import pytest
-
-from centra_pipelines.connectors.files import FileExchange
-from centra_pipelines.definitions import defs
-from centra_pipelines.wms.stock import PLAN_CHECK, wms_stock_plan, wms_stock_sent_to_centra
-
-SITE = {1: "STO-1", 2: "GBG-2", 3: "RET-9"}  # the WMS's names, as in mappings/wms/stock.yaml
-
-
-@pytest.fixture
-def wms(synced, tmp_path):
-    folder = FileExchange(url=f"file://{tmp_path / 'wms'}", create_missing_folders=True)
-    resources = {
-        "wms_files": folder,
-        "centra": synced.client(),
-        "warehouse": synced.warehouse,
-    }
-    return synced, folder, resources
-
-
-def physical_stock(synced) -> dict[tuple[int, str], int]:
-    """Centra's stock as the stock sync reads it back."""
-    synced.warehouse.close()
-    result = defs.resolve_job_def("centra_stock_sync").execute_in_process(instance=synced.instance)
-    assert result.success
-    rows = synced.warehouse.fetch("SELECT warehouse_id, sku, physical FROM centra_raw.stock")
-    return {(warehouse_id, sku): physical for warehouse_id, sku, physical in rows}
-
-
-def stock_file(folder: FileExchange, name: str, levels: dict[tuple[int, str], int]) -> None:
-    rows = [
-        {
-            "SKU": sku,
-            "EAN": "",
-            "QTY": str(quantity),
-            "WH": SITE[warehouse_id],
-            "UPDATED": "2026-12-04 10:00:00",
-        }
-        for (warehouse_id, sku), quantity in levels.items()
-    ]
-    folder.write_records(name, rows, subfolder="incoming")
-
-
-def run(wms_fixture, *assets) -> dg.ExecuteInProcessResult:
-    synced, _, resources = wms_fixture
-    synced.warehouse.close()
-    selected = list(assets) or [wms_stock_plan, wms_stock_sent_to_centra]
-    return dg.materialize(
-        selected, resources=resources, instance=synced.instance, raise_on_error=False
-    )
-
-
-def metadata(result, key: str) -> dict:
-    materialization = result.asset_materializations_for_node(key)[0]
-    return {name: value.value for name, value in materialization.metadata.items()}
+from centra_pipelines.wms.stock import PLAN_CHECK, wms_stock_plan
+from centra_pipelines_tests.wms.helpers import metadata, physical_stock, run, stock_file
 
 
 def test_only_changed_sizes_are_sent_and_a_rerun_sends_nothing(wms):
