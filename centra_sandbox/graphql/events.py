@@ -275,6 +275,7 @@ TARGETS = {
     "Market": _table("Market:read", "markets", "Market"),
     "Store": _table("Store:read", "stores", "Store"),
     "Pricelist": _table("Pricelist:read", "pricelists", "Pricelist"),
+    "Price": _table("Price:read", "prices", "Price"),
     "Country": _table("Country:read", "countries", "Country"),
     "Language": _table("Language:read", "languages", "Language"),
     "Brand": _table("Brand:read", "brands", "Brand"),

@@ -1,6 +1,7 @@
 """Mutation resolvers (digest §5.1, §5.3). Business failures are userErrors, never exceptions.
 
-Every write is recorded in the change feed before it commits (events/feed.py).
+Every write is recorded in the change feed before it commits (events/feed.py). Selectors,
+userErrors and the transaction helper live in writes.py, shared with the other write modules.
 """
 
 from typing import Any
@@ -8,42 +9,25 @@ from typing import Any
 from ariadne import InterfaceType, MutationType
 from graphql import GraphQLResolveInfo
 
-from centra_sandbox.graphql.common import SIZE_SELECT, by_id
+from centra_sandbox.graphql.common import SIZE_SELECT
 from centra_sandbox.graphql.context import RequestContext
+from centra_sandbox.graphql.writes import (
+    UserErrors,
+    check_external_id,
+    find,
+    remember_external_id,
+)
 
 mutation = MutationType()
 payload_interface = InterfaceType("Payload", lambda *_: None)
 
-
-class UserErrors:
-    """Collects userErrors and userWarnings of one mutation (digest §1.4)."""
-
-    def __init__(self) -> None:
-        self.errors: list[dict] = []
-        self.warnings: list[dict] = []
-
-    def error(self, message: str, *path: Any) -> None:
-        self.errors.append({"message": message, "path": [str(part) for part in path]})
-
-    def warn(self, message: str, *path: Any) -> None:
-        self.warnings.append({"message": message, "path": [str(part) for part in path]})
-
-    def payload(self, **fields: Any) -> dict:
-        return {**fields, "userErrors": self.errors, "userWarnings": self.warnings}
+__all__ = ["UserErrors", "mutation", "recompute_grand_total"]
 
 
 def _find_order(
     ctx: RequestContext, selector: dict | None, errors: UserErrors, *path: str
 ) -> dict | None:
-    given = {key: value for key, value in (selector or {}).items() if value is not None}
-    if len(given) != 1:
-        errors.error("OrderInput takes exactly one of `id` or `number`.", *path)
-        return None
-    key, value = next(iter(given.items()))
-    row = ctx.db.one(f"SELECT * FROM orders WHERE {key} = ?", (value,))
-    if row is None:
-        errors.error(f"Could not find Order with ID {value}.", *path, key)
-    return row
+    return find(ctx, "Order", selector, errors, *path)
 
 
 def _touch_order(ctx: RequestContext, number: int) -> None:
@@ -55,27 +39,28 @@ def _touch_order(ctx: RequestContext, number: int) -> None:
 def _find_warehouse(
     ctx: RequestContext, selector: dict | None, errors: UserErrors, *path
 ) -> dict | None:
-    selector = selector or {}
-    if selector.get("id") is None:
-        errors.error(
-            f"Could not find Warehouse with ID {selector.get('externalId')}; the sandbox resolves "
-            "warehouses by `id` only.",
-            *path,
-        )
-        return None
-    row = by_id(ctx, "warehouses", selector["id"])
-    if row is None:
-        errors.error(f"Could not find Warehouse with ID {selector['id']}.", *path, "id")
-    return row
+    return find(ctx, "Warehouse", selector, errors, *path)
+
+
+# Centra creates one conversion per size, "<SizeChart.name>|<Size.name>", for every
+# integration (digest §7); resolving that format directly is the same answer for seeded charts.
+_SIZE_BY_EXTERNAL_ID = (
+    "ps.sizeId = (SELECT s.id FROM sizes s JOIN sizeCharts c ON c.id = s.sizeChartId "
+    "WHERE c.name = ? AND s.name = ?)"
+)
 
 
 def _size_of_variant(ctx, variant_id: int, size: dict, errors: UserErrors, *path) -> dict | None:
     if size.get("id") is not None:
-        condition, value = "ps.sizeId = ?", size["id"]
+        condition, params, value = "ps.sizeId = ?", (size["id"],), size["id"]
+    elif size.get("externalId") is not None:
+        value = size["externalId"]
+        chart, _, name = value.rpartition("|")
+        condition, params = _SIZE_BY_EXTERNAL_ID, (chart, name)
     else:
-        condition, value = "ps.description = ?", size.get("name")
+        condition, params, value = "ps.description = ?", (size.get("name"),), size.get("name")
     row = ctx.db.one(
-        f"{SIZE_SELECT} WHERE ps.productVariantId = ? AND {condition}", (variant_id, value)
+        f"{SIZE_SELECT} WHERE ps.productVariantId = ? AND {condition}", (variant_id, *params)
     )
     if row is None:
         errors.error(f"Could not find Size with ID {value} on product variant {variant_id}.", *path)
@@ -99,13 +84,13 @@ def _stock_targets(ctx, data: dict, errors: UserErrors, quantity_key: str, list_
     """(productSize row, quantity) pairs of a stock input, with userErrors for bad entries."""
     targets = []
     for i, entry in enumerate(data.get("productVariants") or []):
-        variant_id = (entry["productVariant"] or {}).get("id")
         base = ("input", "productVariants", i)
-        if by_id(ctx, "productVariants", variant_id) is None:
-            errors.error(
-                f"Could not find ProductVariant with ID {variant_id}.", *base, "productVariant"
-            )
+        variant = find(
+            ctx, "ProductVariant", entry["productVariant"], errors, *base, "productVariant"
+        )
+        if variant is None:
             continue
+        variant_id = variant["id"]
         for j, level in enumerate(entry[list_key]):
             size_row = _size_of_variant(
                 ctx, variant_id, level["size"], errors, *base, list_key, j, "size"
@@ -146,7 +131,7 @@ def _record_change(ctx, warehouse_id: int, description: str, deltas: list[tuple[
             "VALUES (?, ?, ?)",
             (change_id, size_id, delta),
         )
-    return by_id(ctx, "stockChanges", change_id)
+    return ctx.db.one("SELECT * FROM stockChanges WHERE id = ?", (change_id,))
 
 
 def _add_fta(ctx, warehouse_id: int, size_id: int, delta: int) -> None:
@@ -270,6 +255,7 @@ def resolve_update_order(_: Any, info: GraphQLResolveInfo, order: dict, input: d
     if row is None:
         return errors.payload(order=None)
     cancellations = _validate_cancellations(ctx, row, input.get("cancelLines") or [], errors)
+    check_external_id(input.get("externalId"), errors, "input", "externalId")
     if errors.errors:
         return errors.payload(order=row)
     for column in ("otherComment", "internalComment", "isOnHold"):
@@ -278,6 +264,8 @@ def resolve_update_order(_: Any, info: GraphQLResolveInfo, order: dict, input: d
             ctx.db.execute(
                 f"UPDATE orders SET {column} = ? WHERE number = ?", (value, row["number"])
             )
+    # An ERP writes its document id back here; it lands in the caller's ID conversion table.
+    remember_external_id(ctx, "Order", row["number"], input.get("externalId"))
     for line_id, quantity in cancellations:
         ctx.db.execute(
             "UPDATE orderLines SET quantity = quantity - ?, "

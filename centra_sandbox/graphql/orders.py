@@ -23,6 +23,7 @@ from centra_sandbox.graphql.listing import (
 )
 from centra_sandbox.graphql.money import Money, tax_included
 from centra_sandbox.graphql.scalars import RawDateTime
+from centra_sandbox.graphql.writes import external_id_of
 from centra_sandbox.store.seed_data import SHIPPING_OPTIONS
 
 _STORE_TYPE = "storeId IN (SELECT id FROM stores WHERE type = ?)"
@@ -394,6 +395,14 @@ shipment.set_field(
     lambda obj, _: {"carrierName": obj["carrierName"], "serviceName": obj["serviceName"]},
 )
 shipment.set_field(
+    "internalShippingCost",
+    lambda obj, info: (
+        order_money(info.context, _order_for(info.context, obj), obj["internalShippingCostCents"])
+        if obj.get("internalShippingCostCents") is not None
+        else None
+    ),
+)
+shipment.set_field(
     "shippingAddress",
     lambda obj, info: common.by_id(
         info.context, "addresses", _order_for(info.context, obj)["shippingAddressId"]
@@ -443,6 +452,9 @@ return_type.set_field("order", lambda obj, info: _order_for(info.context, obj))
 return_type.set_field("store", fk("stores", "storeId"))
 return_type.set_field(
     "currencyBaseRate", lambda obj, info: float(_order_for(info.context, obj)["currencyBaseRate"])
+)
+return_type.set_field(
+    "externalId", lambda obj, info: external_id_of(info.context, "Return", obj["id"])
 )
 return_type.set_field(
     "customer",

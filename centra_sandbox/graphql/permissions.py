@@ -70,6 +70,24 @@ FIELD_PERMISSIONS = {
     ("Mutation", "confirmOrder"): "Order:write",
     ("Mutation", "updateDirectToConsumerOrder"): "Order:write",
     ("Mutation", "cancelDirectToConsumerOrder"): "Order:write",
+    ("Mutation", "createShipment"): "Shipment:write",
+    ("Mutation", "updateShipment"): "Shipment:write",
+    ("Mutation", "completeShipment"): "Shipment:write",
+    ("Mutation", "createReturn"): "Return:write",
+    ("Mutation", "completeReturn"): "Return:write",
+    ("Mutation", "updateProduct"): "Product:write",
+    ("Mutation", "updateDisplay"): "Display:write",
+    ("Mutation", "assignAttributes"): "Attribute:write",
+    ("Mutation", "unassignAttributes"): "Attribute:write",
+    ("Mutation", "localize"): "Translation:write",
+    ("Mutation", "createCustomer"): "Customer:write",
+    ("Mutation", "updateCustomer"): "Customer:write",
+    ("Mutation", "setPrices"): "Price:write",
+    # The digest names no permission for the ID conversion table; this follows the pattern of
+    # PaymentHistory:read guarding PaymentHistoryEntry (docs/sandbox.md).
+    ("Query", "idConversions"): "IdConversion:read",
+    ("Mutation", "setIdConversions"): "IdConversion:write",
+    ("Mutation", "unsetIdConversions"): "IdConversion:write",
     # The event queue needs both (digest §8); Event.object checks its type's read permission.
     ("Query", "events"): "Event:read",
     ("Query", "eventListeners"): "Event:read",
@@ -78,11 +96,14 @@ FIELD_PERMISSIONS = {
     ("Mutation", "confirmEvents"): "Event:write",
 }
 
+# Sub-field write permissions that resolvers check themselves (updateProduct's attributes).
+NESTED_WRITE_PERMISSIONS = {"Product.attributes:write"}
 READ_PERMISSIONS = sorted(set(FIELD_PERMISSIONS.values()) | {"Event:read", "Translation:read"})
 ALL_PERMISSIONS = tuple(
     sorted(
         set(READ_PERMISSIONS)
         | {p.replace(":read", ":write") for p in READ_PERMISSIONS if p.count(".") == 0}
+        | NESTED_WRITE_PERMISSIONS
     )
 )
 

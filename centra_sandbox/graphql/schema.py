@@ -6,7 +6,17 @@ from importlib import resources
 from ariadne import load_schema_from_path, make_executable_schema
 from graphql import GraphQLSchema
 
-from centra_sandbox.graphql import catalog, events, mutations, orders
+from centra_sandbox.graphql import (
+    catalog,
+    catalog_writes,
+    customer_writes,
+    events,
+    fulfilment,
+    id_conversions,
+    mutations,
+    orders,
+    price_writes,
+)
 from centra_sandbox.graphql.scalars import SCALARS
 
 
@@ -20,5 +30,10 @@ def build_schema() -> GraphQLSchema:
         *orders.BINDABLES,
         *mutations.BINDABLES,
         *events.BINDABLES,
+        *id_conversions.BINDABLES,
+        *fulfilment.BINDABLES,
+        *catalog_writes.BINDABLES,
+        *customer_writes.BINDABLES,
+        *price_writes.BINDABLES,
     ]
     return make_executable_schema(type_defs, *bindables)

@@ -12,16 +12,9 @@ from typing import Any
 
 from centra_sandbox.errors import StoreError
 from centra_sandbox.events.feed import ChangeFeed
+from centra_sandbox.store import fulfilment
 from centra_sandbox.store.database import Database, bump_updated_at
-from centra_sandbox.store.order_generator import (
-    TABLE_COLUMNS,
-    capture_entry,
-    carrier_of_market,
-    payment_row,
-    shipment_row,
-)
 
-_SHIPPABLE_STATUSES = ("CONFIRMED", "PROCESSING")
 _CUSTOMER_FIELDS = {
     "firstName", "lastName", "email", "newsletter", "registered", "gender", "birthdate", "status",
 }  # fmt: skip
@@ -29,20 +22,11 @@ _CUSTOMER_VALUES = {
     "gender": {"FEMALE", "MALE", "OTHER", "UNKNOWN"},
     "status": {"ACTIVE", "INACTIVE", "CANCELLED"},
 }
-_OPEN_LINES = (
-    "SELECT l.id, l.quantity - COALESCE((SELECT SUM(sl.quantity) FROM shipmentLines sl "
-    "WHERE sl.orderLineId = l.id), 0) AS open FROM orderLines l "
-    "WHERE l.orderNumber = ? ORDER BY l.id"
-)
 _RETURNABLE_LINE = (
     "SELECT sl.id, sl.shipmentId, sl.orderLineId FROM shipmentLines sl "
     "JOIN shipments s ON s.id = sl.shipmentId WHERE s.orderNumber = ? AND s.isShipped = 1 "
     "AND sl.quantity > COALESCE((SELECT SUM(rl.quantity) FROM returnLines rl "
     "WHERE rl.shipmentLineId = sl.id), 0) ORDER BY sl.id LIMIT 1"
-)
-_SHIPMENT_ITEMS = (
-    "SELECT COALESCE(SUM(sl.quantity * l.unitPriceCents), 0) FROM shipmentLines sl "
-    "JOIN orderLines l ON l.id = sl.orderLineId WHERE sl.shipmentId = ?"
 )
 
 
@@ -62,23 +46,19 @@ class ActivityControl:
         """
         with self.db.lock:
             order = self._shippable_order(order_number)
-            open_lines = [row for row in self.db.all(_OPEN_LINES, (order_number,)) if row["open"]]
+            open_lines = {
+                line_id: units
+                for line_id, units in fulfilment.open_units(self.db, order_number).items()
+                if units
+            }
             if not open_lines:
                 raise StoreError(
                     f"Order {order_number} has no unshipped units left; pick an order with open "
                     "lines, e.g. a CONFIRMED one."
                 )
 
-            shipment_id = self._insert_shipment(order, good_to_go)
-            for line in open_lines:
-                self.db.execute(
-                    "INSERT INTO shipmentLines (shipmentId, orderLineId, quantity) "
-                    "VALUES (?, ?, ?)",
-                    (shipment_id, line["id"], line["open"]),
-                )
-            self.db.execute(
-                "UPDATE orders SET status = 'PROCESSING' WHERE number = ?", (order_number,)
-            )
+            new = fulfilment.NewShipment(good_to_go=good_to_go, created_at=int(time.time()))
+            shipment_id = fulfilment.insert_shipment(self.db, order, open_lines, new)
 
             bump_updated_at(self.db, "orders", "number", order_number)
             self.changes.order(order_number, "UPDATED")
@@ -101,15 +81,14 @@ class ActivityControl:
             number = shipment["orderNumber"]
             now = int(time.time())
 
-            self.db.execute(
-                "UPDATE shipments SET isShipped = 1, isGoodToGo = 1, isPrinted = 1, isPaid = 1, "
-                "isCaptured = 1, shippedAt = ?, paidAt = ?, capturedAt = ?, trackingNumber = ?, "
-                "carrierName = ? WHERE id = ?",
-                (now, now, now, tracking_number, carrier_name, shipment_id),
+            fulfilment.mark_shipped(self.db, shipment_id, now)
+            fulfilment.set_shipment_info(
+                self.db, shipment_id, {"trackingNumber": tracking_number, "carrier": carrier_name}
             )
             bump_updated_at(self.db, "shipments", "id", shipment_id)
-            payment_id = self._capture(shipment, now)
-            completed = self._complete_order_if_shipped(number)
+            order = self._require_order_row(number)
+            payment_id = fulfilment.capture(self.db, shipment, order, now)
+            completed = fulfilment.complete_order_if_shipped(self.db, number)
             bump_updated_at(self.db, "orders", "number", number)
 
             self._announce_shipped(shipment, payment_id, completed)
@@ -130,26 +109,15 @@ class ActivityControl:
                     "with create_shipment() and ship_shipment()."
                 )
 
-            return_id = self.db.execute(
-                "INSERT INTO returns (orderNumber, shipmentId, returnStatus, createdAt, "
-                "returnedToStock, comment, storeId) VALUES (?, ?, 'PENDING', ?, 0, ?, ?)",
-                (
-                    order_number,
-                    line["shipmentId"],
-                    int(time.time()),
-                    "Fel storlek",
-                    order["storeId"],
-                ),
+            shipment = self.db.one("SELECT * FROM shipments WHERE id = ?", (line["shipmentId"],))
+            new = fulfilment.NewReturn(
+                shipment=shipment,
+                lines={line["id"]: 1},
+                created_at=int(time.time()),
+                comment="Fel storlek",
+                restock_warehouse_id=None,
             )
-            self.db.execute(
-                "INSERT INTO returnLines (returnId, shipmentLineId, orderLineId, quantity) "
-                "VALUES (?, ?, ?, 1)",
-                (return_id, line["id"], line["orderLineId"]),
-            )
-            self.db.execute(
-                "UPDATE orderLines SET returnedQuantity = returnedQuantity + 1 WHERE id = ?",
-                (line["orderLineId"],),
-            )
+            return_id, _ = fulfilment.insert_return(self.db, order, new)
 
             bump_updated_at(self.db, "orders", "number", order_number)
             self.changes.order(order_number, "UPDATED")
@@ -181,12 +149,9 @@ class ActivityControl:
 
     def _shippable_order(self, number: int) -> dict:
         order = self._require_order_row(number)
-        if order["status"] not in _SHIPPABLE_STATUSES or order["isOnHold"] or order["isLocked"]:
-            raise StoreError(
-                f"Order {number} is {order['status']} (on hold: {bool(order['isOnHold'])}, "
-                f"locked: {bool(order['isLocked'])}); Centra ships only CONFIRMED or PROCESSING "
-                "orders that are neither on hold nor locked. confirmOrder it first."
-            )
+        refusal = fulfilment.shipping_refusal(order)
+        if refusal is not None:
+            raise StoreError(f"{refusal} confirmOrder it first.")
         return order
 
     def _require_order_row(self, number: int) -> dict:
@@ -196,31 +161,6 @@ class ActivityControl:
                 f"Order number {number} does not exist; list numbers with sandbox.stats()."
             )
         return order
-
-    def _insert_shipment(self, order: dict, good_to_go: bool) -> int:
-        number = order["number"]
-        index = self.db.scalar("SELECT COUNT(*) FROM shipments WHERE orderNumber = ?", (number,))
-        shipment_id = (self.db.scalar("SELECT MAX(id) FROM shipments") or 0) + 1
-        # Shipping, handling and the voucher ride on the first shipment only, as generated.
-        first = index == 0
-        fees = (
-            (order["shippingCents"], order["handlingCents"], order["discountCents"])
-            if first
-            else (0, 0, 0)
-        )
-        carrier = carrier_of_market(order["marketId"])
-        values = dict(
-            zip(
-                TABLE_COLUMNS["shipments"],
-                shipment_row(
-                    shipment_id, number, index + 1, int(time.time()), None, False, carrier, fees
-                ),
-                strict=True,
-            )
-        )
-        values.update(isGoodToGo=int(good_to_go), isPrinted=int(good_to_go))
-        self.db.insert_many("shipments", tuple(values), [tuple(values.values())])
-        return shipment_id
 
     def _announce_shipped(self, shipment: dict, payment_id: int, completed: bool) -> None:
         number, shipment_id = shipment["orderNumber"], shipment["id"]
@@ -245,36 +185,6 @@ class ActivityControl:
                 "cannot complete a shipment twice."
             )
         return shipment
-
-    def _capture(self, shipment: dict, now: int) -> int:
-        order = self._require_order_row(shipment["orderNumber"])
-        items = self.db.scalar(_SHIPMENT_ITEMS, (shipment["id"],))
-        value = (
-            items
-            + shipment["shippingCents"]
-            + shipment["handlingCents"]
-            - shipment["discountCents"]
-        )
-        status, entry_type = capture_entry(order["paymentPlugin"])
-        reference = f"psp-{order['id'][:12]}"
-        entry = (status, entry_type, reference, order["paymentPlugin"])
-        row = payment_row(None, order["number"], None, now, entry, value)
-        return self.db.execute(
-            f"INSERT INTO payments ({', '.join(TABLE_COLUMNS['payments'])}) "
-            f"VALUES ({', '.join('?' for _ in row)})",
-            row,
-        )
-
-    def _complete_order_if_shipped(self, number: int) -> bool:
-        """SHIPPED once no unit is unshipped and every shipment is shipped (digest §6.5)."""
-        open_units = sum(row["open"] for row in self.db.all(_OPEN_LINES, (number,)))
-        pending = self.db.scalar(
-            "SELECT COUNT(*) FROM shipments WHERE orderNumber = ? AND isShipped = 0", (number,)
-        )
-        if open_units or pending:
-            return False
-        self.db.execute("UPDATE orders SET status = 'SHIPPED' WHERE number = ?", (number,))
-        return True
 
     @staticmethod
     def _check_customer_fields(fields: dict[str, Any]) -> None:

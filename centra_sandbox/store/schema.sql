@@ -156,7 +156,7 @@ CREATE TABLE shipments (
     capturedAt INTEGER, trackingNumber TEXT, returnTrackingNumber TEXT,
     numberOfPackages INTEGER NOT NULL, carrierName TEXT, serviceName TEXT,
     shippingCents INTEGER NOT NULL, handlingCents INTEGER NOT NULL,
-    discountCents INTEGER NOT NULL, additionalMessage TEXT
+    discountCents INTEGER NOT NULL, additionalMessage TEXT, internalShippingCostCents INTEGER
 );
 CREATE TABLE shipmentLines (
     id INTEGER PRIMARY KEY, shipmentId INTEGER NOT NULL, orderLineId INTEGER NOT NULL,
@@ -212,3 +212,13 @@ CREATE TABLE events (
     changeId INTEGER NOT NULL, confirmedAt INTEGER
 );
 CREATE INDEX ix_events_queue ON events (integrationName, confirmedAt, id);
+
+-- The ID conversion table (digest §7): per integration name and object type, external and
+-- internal ids are each unique; API writes that collide overwrite the older entry.
+-- AUTOINCREMENT: an entry id is never reused after `unsetIdConversions` removes one.
+CREATE TABLE idConversions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, integrationName TEXT NOT NULL,
+    objectType TEXT NOT NULL, externalId TEXT NOT NULL, internalId INTEGER NOT NULL,
+    UNIQUE (integrationName, objectType, externalId),
+    UNIQUE (integrationName, objectType, internalId)
+);

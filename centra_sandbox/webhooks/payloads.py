@@ -46,6 +46,11 @@ _ITEM_CONDITIONS = {
     "Display": "di.displayId = ?",
     "ProductVariant": "di.productVariantId = ?",
     "ProductSize": "di.productVariantId = (SELECT productVariantId FROM productSizes WHERE id = ?)",
+    # A price row belongs to one display and one variant: that display item changed.
+    "Price": (
+        "(di.displayId, di.productVariantId) = "
+        "(SELECT displayId, productVariantId FROM prices WHERE id = ?)"
+    ),
 }
 
 CheckoutEntry = tuple[str, str]
