@@ -40,6 +40,13 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.planned (
     handled_run_id VARCHAR,
     handled_at TIMESTAMPTZ
 );
+CREATE TABLE IF NOT EXISTS {SCHEMA}.remote_ids (
+    target_system VARCHAR NOT NULL,
+    entity VARCHAR NOT NULL,
+    record_key VARCHAR NOT NULL,
+    remote_id VARCHAR NOT NULL,
+    PRIMARY KEY (target_system, entity, record_key)
+);
 CREATE TABLE IF NOT EXISTS {SCHEMA}.last_sent (
     target_system VARCHAR NOT NULL,
     entity VARCHAR NOT NULL,
@@ -190,6 +197,23 @@ class Outbox:
                 self._mark(connection, planned.change_id, UNCHANGED, run_id, now, None)
             for planned in outcome.failed:
                 self._mark(connection, planned.change_id, FAILED, run_id, now, planned.reason)
+
+    def remote_id(self, change: Change) -> int | None:
+        """The id the target gave the record when we created it, if we did."""
+        rows = self.warehouse.fetch(
+            f"SELECT remote_id FROM {SCHEMA}.remote_ids "
+            "WHERE target_system = ? AND entity = ? AND record_key = ?",
+            list(_identity(change)),
+        )
+        return int(rows[0][0]) if rows else None
+
+    def remember_remote_id(self, change: Change, remote_id: int) -> None:
+        """Record a created object's id at once, so a rerun continues instead of creating twice."""
+        with self._transaction() as connection:
+            connection.execute(
+                f"INSERT OR REPLACE INTO {SCHEMA}.remote_ids VALUES (?, ?, ?, ?)",
+                [*_identity(change), str(remote_id)],
+            )
 
     @contextmanager
     def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

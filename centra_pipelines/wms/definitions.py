@@ -3,6 +3,7 @@
 import dagster as dg
 
 from centra_pipelines.connectors.files import FileExchange
+from centra_pipelines.wms.shipments import wms_shipments_plan, wms_shipments_sent_to_centra
 from centra_pipelines.wms.stock import wms_stock_plan, wms_stock_sent_to_centra
 
 stock_to_centra_job = dg.define_asset_job(
@@ -17,9 +18,26 @@ stock_dry_run_job = dg.define_asset_job(
     description="Claim the WMS's stock files and list what would be sent; sends nothing.",
 )
 
+shipments_to_centra_job = dg.define_asset_job(
+    "wms_shipments_to_centra",
+    selection=dg.AssetSelection.assets(wms_shipments_plan, wms_shipments_sent_to_centra),
+    description="Claim the WMS's shipment files; create and complete the shipments in Centra.",
+)
+
+shipments_dry_run_job = dg.define_asset_job(
+    "wms_shipments_dry_run",
+    selection=dg.AssetSelection.assets(wms_shipments_plan),
+    description="Claim the WMS's shipment files and list what would be sent; sends nothing.",
+)
+
 defs = dg.Definitions(
-    assets=[wms_stock_plan, wms_stock_sent_to_centra],
-    jobs=[stock_to_centra_job, stock_dry_run_job],
+    assets=[
+        wms_stock_plan,
+        wms_stock_sent_to_centra,
+        wms_shipments_plan,
+        wms_shipments_sent_to_centra,
+    ],
+    jobs=[stock_to_centra_job, stock_dry_run_job, shipments_to_centra_job, shipments_dry_run_job],
     resources={
         "wms_files": FileExchange(
             url=dg.EnvVar("CENTRA_WMS_FOLDER_URL"), file_format="csv", create_missing_folders=True

@@ -29,6 +29,7 @@ from centra_pipelines.outbound.outbox import (
     Planned,
     batches,
 )
+from centra_pipelines.settings import OWNERS
 from centra_pipelines.warehouse import DuckDBWarehouse
 
 GROUP = "wms"
@@ -56,6 +57,7 @@ PLAN_CHECK = "every_row_planned"
 @dg.asset(
     key=["wms", "stock_plan"],
     group_name=GROUP,
+    owners=OWNERS,
     deps=[dg.AssetKey(["centra", "product_sizes"]), dg.AssetKey(["centra", "warehouses"])],
     check_specs=[
         dg.AssetCheckSpec(
@@ -78,7 +80,7 @@ def wms_stock_plan(
     wms_files.recover()
 
     unreadable: list[tuple[str, str]] = []
-    claimed_files = list(wms_files.claim(unreadable=unreadable))
+    claimed_files = list(wms_files.claim(pattern="stock*", unreadable=unreadable))
     planned, unchanged, rows = [], 0, 0
     for claimed in claimed_files:
         changes = list(_file_changes(claimed, *known))
@@ -139,6 +141,7 @@ def _plan_check(planned: list[Planned], unreadable: list[tuple[str, str]]) -> dg
 @dg.asset(
     key=["wms", "stock_sent_to_centra"],
     group_name=GROUP,
+    owners=OWNERS,
     deps=[wms_stock_plan],
     description="Planned stock levels sent to Centra with setStock, changed sizes only.",
 )

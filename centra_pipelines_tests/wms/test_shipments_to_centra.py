@@ -1,0 +1,107 @@
+"""A shipment from the WMS completes the order in Centra with its tracking number."""
+
+import dagster as dg
+
+from centra_pipelines.centra.client.errors import CentraMutationOutcomeUnknown
+from centra_pipelines.centra.client.resource import CentraClient
+from centra_pipelines.wms.shipments import wms_shipments_plan, wms_shipments_sent_to_centra
+from centra_pipelines_tests.wms.helpers import metadata
+
+ORDER_IN_CENTRA = """
+query Shipped($number: Int!) {
+  orders(where: {number: [$number]}) {
+    status
+    ... on DirectToConsumerOrder { shipments { trackingNumber isShipped } }
+  }
+}
+"""
+
+
+def unshipped_order(synced) -> tuple[int, list[tuple[str, int]]]:
+    number = synced.warehouse.fetch(
+        "SELECT min(o.order_number) FROM centra_raw.orders o WHERE o.status = 'CONFIRMED' "
+        "AND NOT o.is_on_hold AND NOT EXISTS (SELECT 1 FROM centra_raw.shipments s "
+        "WHERE s.order_number = o.order_number)"
+    )[0][0]
+    lines = synced.warehouse.fetch(
+        "SELECT sku, quantity FROM centra_raw.order_lines "
+        f"WHERE order_number = {number} AND quantity > 0"
+    )
+    return number, lines
+
+
+def shipment_file(folder, number: int, lines, tracking: str) -> None:
+    rows = [
+        {
+            "ORDER": str(number),
+            "SKU": sku,
+            "QTY": str(quantity),
+            "CARRIER": "PostNord",
+            "SERVICE": "MyPack",
+            "TRACKING": tracking,
+            "SHIPPED": "2026-12-04 09:30:00",
+        }
+        for sku, quantity in lines
+    ]
+    folder.write_records(f"shipments-{tracking}.csv", rows, subfolder="incoming")
+
+
+def run(wms) -> dg.ExecuteInProcessResult:
+    synced, _, resources = wms
+    synced.warehouse.close()
+    return dg.materialize(
+        [wms_shipments_plan, wms_shipments_sent_to_centra],
+        resources=resources,
+        instance=synced.instance,
+        raise_on_error=False,
+    )
+
+
+def in_centra(synced, number: int) -> dict:
+    return synced.client().execute(ORDER_IN_CENTRA, variables={"number": number})["orders"][0]
+
+
+def test_a_wms_shipment_completes_the_order_with_its_tracking_number(wms):
+    synced, folder, _ = wms
+    number, lines = unshipped_order(synced)
+    shipment_file(folder, number, lines, "PN-000123")
+
+    result = run(wms)
+
+    assert result.success
+    order = in_centra(synced, number)
+    assert order["status"] == "SHIPPED"
+    assert order["shipments"] == [{"trackingNumber": "PN-000123", "isShipped": True}]
+    assert metadata(run(wms), "wms__shipments_sent_to_centra")["sent"] == 0  # nothing twice
+
+
+def test_a_failure_after_creating_completes_the_same_shipment_on_rerun(wms, monkeypatch):
+    synced, folder, _ = wms
+    number, lines = unshipped_order(synced)
+    shipment_file(folder, number, lines, "PN-000456")
+    real_mutate = CentraClient.mutate
+
+    def completion_unanswered(self, mutation, *, payload_field, **kwargs):
+        if payload_field == "completeShipment":
+            raise CentraMutationOutcomeUnknown(operation="completeShipment", reason="timed out")
+        return real_mutate(self, mutation, payload_field=payload_field, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(CentraClient, "mutate", completion_unanswered)
+        assert not run(wms).success
+
+    assert run(wms).success
+    shipments = in_centra(synced, number)["shipments"]
+    assert shipments == [{"trackingNumber": "PN-000456", "isShipped": True}]
+
+
+def test_a_sku_the_order_does_not_have_blocks_the_shipment(wms):
+    synced, folder, _ = wms
+    number, lines = unshipped_order(synced)
+    shipment_file(folder, number, [*lines, ("NOT-ON-THE-ORDER", 1)], "PN-000789")
+
+    result = run(wms)
+
+    check = result.get_asset_check_evaluations()[0]
+    assert not check.passed and "NOT-ON-THE-ORDER" in check.metadata["problems"].value
+    assert in_centra(synced, number)["shipments"] == []
