@@ -20,7 +20,7 @@ demo: $(STAMP)
 demo-realtime: $(STAMP)
 	$(BIN)/python -m demo.realtime
 
-## WMS stock files change Centra's stock for the changed sizes only (dry run first).
+## WMS files change Centra: stock for the changed sizes only (dry run first), a shipped order.
 demo-writeback: $(STAMP)
 	$(BIN)/python -m demo.writeback
 

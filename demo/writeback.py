@@ -1,10 +1,11 @@
-"""`make demo-writeback`: stock files from a WMS folder change Centra's stock, changed sizes only.
+"""`make demo-writeback`: a WMS folder changes Centra: stock for changed sizes, a shipped order.
 
 Starts the sandbox, runs the main job, then plays the WMS: drops a stock file in a local folder,
 runs the dry run (nothing is sent), runs `wms_stock_to_centra`, drops a second file in which one
-level moved, and runs it again. Centra's stock is read back through the stock sync after each step.
-Exits 1 if Centra's stock differs from what the files said, or if more than the changed sizes
-were sent.
+level moved, and runs it again; Centra's stock is read back through the stock sync after each
+step. Then it drops a shipment file for an unshipped order and runs `wms_shipments_to_centra`.
+Exits 1 if Centra's stock differs from the files, more than the changed sizes were sent, or the
+order is not shipped with the WMS's tracking number.
 """
 
 import os
@@ -13,6 +14,7 @@ import sys
 
 import dagster as dg
 
+from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.full_sync import RUN_CONFIG, run_full_sync
 from centra_pipelines.connectors.files import FileExchange
 from centra_pipelines.definitions import defs
@@ -24,6 +26,14 @@ WRITEBACK_DIR = DEMO_DIR / "writeback"
 WAREHOUSE = WRITEBACK_DIR / "warehouse.duckdb"
 WMS_FOLDER = WRITEBACK_DIR / "wms"
 SITES = {1: "STO-1", 2: "GBG-2", 3: "RET-9"}  # as config/mappings/wms/stock.yaml names them
+ORDER_IN_CENTRA = """
+query Shipped($number: Int!) {
+  orders(where: {number: [$number]}) {
+    status
+    ... on DirectToConsumerOrder { shipments { trackingNumber } }
+  }
+}
+"""
 
 
 def main() -> int:
@@ -79,13 +89,56 @@ def _play_the_wms(sandbox, instance) -> int:
         f"Centra: {len(moved_again)} (expected 1)"
     )
 
-    ok = unchanged_by_dry_run and first_ok and moved == set(chosen) and moved_again == {chosen[0]}
-    print(
-        "\nCentra holds the WMS's levels, and only changed sizes were sent."
-        if ok
-        else "\nCentra's stock does not match the WMS's files."
-    )
-    return 0 if ok else 1
+    stock_ok = unchanged_by_dry_run and first_ok and moved == set(chosen)
+    stock_ok = stock_ok and moved_again == {chosen[0]}
+    if stock_ok:
+        print("Centra holds the WMS's levels, and only changed sizes were sent.")
+    else:
+        print("Centra's stock does not match the WMS's files.")
+    shipped_ok = _ship_an_order(sandbox, instance, wms)
+    return 0 if stock_ok and shipped_ok else 1
+
+
+def _ship_an_order(sandbox, instance, wms: FileExchange) -> bool:
+    number, lines = _unshipped_order()
+    print(f"\nThe WMS ships order {number} ({len(lines)} lines) with tracking PN-DEMO-1:")
+    rows = [
+        {
+            "ORDER": str(number),
+            "SKU": sku,
+            "QTY": str(quantity),
+            "CARRIER": "PostNord",
+            "SERVICE": "MyPack",
+            "TRACKING": "PN-DEMO-1",
+            "SHIPPED": "2026-12-04 09:30:00",
+        }
+        for sku, quantity in lines
+    ]
+    wms.write_records("shipments-1.csv", rows, subfolder="incoming")
+    _run(instance, "wms_shipments_to_centra")
+
+    client = CentraClient(api_url=sandbox.url, api_token=sandbox.token)
+    order = client.execute(ORDER_IN_CENTRA, variables={"number": number})["orders"][0]
+    tracking = [shipment["trackingNumber"] for shipment in order.get("shipments") or []]
+    print(f"  order {number} in Centra: {order['status']}, tracking {', '.join(tracking)}")
+    return order["status"] == "SHIPPED" and tracking == ["PN-DEMO-1"]
+
+
+def _unshipped_order() -> tuple[int, list[tuple[str, int]]]:
+    warehouse = DuckDBWarehouse(path=str(WAREHOUSE))
+    try:
+        number = warehouse.fetch(
+            "SELECT min(o.order_number) FROM centra_raw.orders o WHERE o.status = 'CONFIRMED' "
+            "AND NOT o.is_on_hold AND NOT EXISTS (SELECT 1 FROM centra_raw.shipments s "
+            "WHERE s.order_number = o.order_number)"
+        )[0][0]
+        lines = warehouse.fetch(
+            "SELECT sku, quantity FROM centra_raw.order_lines "
+            f"WHERE order_number = {number} AND quantity > 0"
+        )
+    finally:
+        warehouse.close()
+    return number, lines
 
 
 def _drop(wms: FileExchange, name: str, levels: dict[tuple[int, str], int]) -> None:
