@@ -20,6 +20,7 @@ from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.client.errors import CentraError
 from centra_pipelines.connectors.files import ClaimedFile, FileExchange
 from centra_pipelines.mapping import apply, load_mappings
+from centra_pipelines.outbound.files import plan_waiting_files
 from centra_pipelines.outbound.outbox import (
     HELD,
     PENDING,
@@ -77,27 +78,22 @@ mutation CompleteShipmentFromWms($id: Int!, $input: ShipmentCompleteInput!) {
 def wms_shipments_plan(
     context: dg.AssetExecutionContext, wms_files: FileExchange, warehouse: DuckDBWarehouse
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    outbox = Outbox(warehouse)
     lines = _order_lines(warehouse)
-    wms_files.recover()
-
-    unreadable: list[tuple[str, str]] = []
-    claimed_files = list(wms_files.claim(pattern="shipments*", unreadable=unreadable))
-    planned = []
-    for claimed in claimed_files:
-        changes = list(_file_shipments(claimed, lines))
-        held = any(change.reason for change in changes)
-        stored, _ = outbox.plan(changes, f"{context.run.run_id}:{claimed.claim_id}", hold=held)
-        planned += stored
-    for claimed in claimed_files:
-        wms_files.done(claimed)
+    plan = plan_waiting_files(
+        wms_files,
+        Outbox(warehouse),
+        pattern="shipments*",
+        run_id=context.run.run_id,
+        changes_of=lambda claimed: _file_shipments(claimed, lines),
+    )
+    planned, unreadable = plan.planned, plan.unreadable
 
     rejected = [p for p in planned if p.status == REJECTED]
     problems = [f"{name}: {reason}" for name, reason in unreadable]
     problems += [f"{p.change.source}: {p.reason}" for p in rejected]
     yield dg.MaterializeResult(
         metadata={
-            "files": ", ".join(c.name for c in claimed_files) or "none",
+            "files": ", ".join(plan.files) or "none",
             "would_send": sum(1 for p in planned if p.status == PENDING),
             "held": sum(1 for p in planned if p.status == HELD),
             "rejected": len(rejected),

@@ -19,6 +19,7 @@ from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.client.errors import CentraError, CentraUserErrors
 from centra_pipelines.connectors.files import ClaimedFile, FileExchange
 from centra_pipelines.mapping import apply, load_mappings
+from centra_pipelines.outbound.files import plan_waiting_files
 from centra_pipelines.outbound.outbox import (
     HELD,
     PENDING,
@@ -73,29 +74,17 @@ PLAN_CHECK = "every_row_planned"
 def wms_stock_plan(
     context: dg.AssetExecutionContext, wms_files: FileExchange, warehouse: DuckDBWarehouse
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    outbox = Outbox(warehouse)
     known = _known_skus(warehouse), _known_warehouses(warehouse)
-    # One run at a time reads this folder (the warehouse takes one writer), so files a crashed
-    # run left in processing/ can be taken back before claiming.
-    wms_files.recover()
+    plan = plan_waiting_files(
+        wms_files,
+        Outbox(warehouse),
+        pattern="stock*",
+        run_id=context.run.run_id,
+        changes_of=lambda claimed: _file_changes(claimed, *known),
+    )
 
-    unreadable: list[tuple[str, str]] = []
-    claimed_files = list(wms_files.claim(pattern="stock*", unreadable=unreadable))
-    planned, unchanged, rows = [], 0, 0
-    for claimed in claimed_files:
-        changes = list(_file_changes(claimed, *known))
-        # A file with a bad row is held whole: its good rows wait until someone has looked.
-        held = any(change.reason for change in changes)
-        stored, same = outbox.plan(changes, f"{context.run.run_id}:{claimed.claim_id}", hold=held)
-        planned += stored
-        unchanged += same
-        rows += len(changes)
-    # Files are archived only once their rows are committed to the outbox.
-    for claimed in claimed_files:
-        wms_files.done(claimed)
-
-    yield from _plan_results(context, [c.name for c in claimed_files], planned, unchanged, rows)
-    yield _plan_check(planned, unreadable)
+    yield from _plan_results(context, plan.files, plan.planned, plan.unchanged, plan.rows)
+    yield _plan_check(plan.planned, plan.unreadable)
 
 
 def _plan_results(context, files: list[str], planned: list[Planned], unchanged: int, rows: int):
