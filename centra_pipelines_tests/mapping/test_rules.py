@@ -28,6 +28,7 @@ def test_the_example_files_load_under_their_system_entity_and_direction():
     assert set(mappings) == {
         ("erp", "orders", "to_system"),
         ("wms", "stock", "to_centra"),
+        ("wms", "shipments", "to_centra"),
         ("pim", "products", "to_centra"),
     }
     assert mappings["erp", "orders", "to_system"].custom_attributes.target == "centra_attributes"
