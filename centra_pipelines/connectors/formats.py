@@ -404,8 +404,8 @@ def _check_xml_field(name: str, value: str | None, number: int, encoding: str) -
 def _encode(text: str, records: list[Record], encoding: str) -> bytes:
     try:
         return text.encode(encoding)
-    except UnicodeEncodeError:
-        pass
+    except UnicodeEncodeError as error:
+        failure = error
 
     # Find the first field at fault, so the message can name it.
     for number, record in enumerate(records, start=1):
@@ -418,4 +418,4 @@ def _encode(text: str, records: list[Record], encoding: str) -> bytes:
                         f"the {what} of field {name!r} of record {number} has characters that "
                         f"{encoding} cannot encode; choose another encoding or replace them"
                     ) from None
-    raise RecordError(f"the records cannot be encoded as {encoding}")
+    raise RecordError(f"the records cannot be encoded as {encoding}: {failure}")
