@@ -121,6 +121,7 @@ class Outbox:
         waiting for that record, is only counted: planning every order on every run must not grow
         the table by every order. Returns the stored changes and how many were unchanged.
         """
+        changes = list(changes)  # read twice below; a generator would be empty the second time
         latest = {(c.target_system, c.entity, c.record_key): c for c in changes if not c.reason}
         rejected = [change for change in changes if change.reason]
         last = self._last_sent_hashes()
