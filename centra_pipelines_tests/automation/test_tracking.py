@@ -1,7 +1,8 @@
-"""Sensor bookkeeping: unreadable cursors are refused with advice, retries slow down."""
+"""Sensor bookkeeping: unreadable cursors are refused, retries slow down, ticks give up early."""
 
 import pytest
 
+from centra_pipelines.centra.automation.delta_sensor import SENSOR_NAME
 from centra_pipelines.centra.automation.tracking import (
     CursorError,
     PendingRun,
@@ -9,6 +10,7 @@ from centra_pipelines.centra.automation.tracking import (
     load_cursor,
     load_pending,
 )
+from centra_pipelines.centra.client.errors import CentraError
 
 
 @pytest.mark.parametrize("cursor", ["not json", "5", "[]", '"text"'])
@@ -34,3 +36,13 @@ def test_a_failed_run_is_retried_at_once_then_after_growing_pauses():
 
     assert pauses == [0, 120, 240, 480, 960, 1920, 3600, 3600]
     assert run.run_key == "delta:1:abc#9"
+
+
+def test_a_sensor_tick_gives_up_on_a_failing_centra_after_a_few_attempts(synced):
+    before = synced.requests_sent()
+    synced.sandbox.faults.fail_next(status=503, count=20)
+
+    with pytest.raises(CentraError):
+        synced.driver.tick(SENSOR_NAME)
+
+    assert synced.requests_sent() - before == 3  # SENSOR_CLIENT_SETTINGS["max_attempts"]

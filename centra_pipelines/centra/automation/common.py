@@ -14,8 +14,19 @@ from centra_pipelines.centra.automation.refresh import (
     run_requests,
 )
 from centra_pipelines.centra.automation.tracking import PendingRun, RequestState, state_of
+from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.full_sync import RANGE_END_TAG, RANGE_START_TAG
 from centra_pipelines.models.partitions import market_partitions
+
+# A tick must end well within Dagster's sensor timeout (60 s by default) even while Centra is
+# failing; the next tick tries again from the same cursor, so a tick need not try hard.
+SENSOR_CLIENT_SETTINGS = {"max_attempts": 3, "timeout_seconds": 10.0, "max_backoff_seconds": 5.0}
+
+
+def sensor_client(centra: CentraClient) -> CentraClient:
+    """The configured client with the short patience a sensor tick needs."""
+    settings = {name: getattr(centra, name) for name in type(centra).model_fields}
+    return type(centra)(**{**settings, **SENSOR_CLIENT_SETTINGS})
 
 
 def sensor_status(enabled: bool) -> dg.DefaultSensorStatus:

@@ -13,7 +13,12 @@ import dagster as dg
 
 from centra_pipelines.centra import jobs
 from centra_pipelines.centra.automation import lookups
-from centra_pipelines.centra.automation.common import check_pending, request_plan, sensor_status
+from centra_pipelines.centra.automation.common import (
+    check_pending,
+    request_plan,
+    sensor_client,
+    sensor_status,
+)
 from centra_pipelines.centra.automation.refresh import RefreshPlan
 from centra_pipelines.centra.automation.tracking import (
     cursor_value,
@@ -39,7 +44,7 @@ def orders_delta_sensor(settings: DeltaSettings) -> dg.SensorDefinition:
         f"(overlap {settings.overlap_minutes} min); the mark moves only once their runs succeeded.",
     )
     def _sensor(context: dg.SensorEvaluationContext, centra: CentraClient) -> dg.SensorResult:
-        return evaluate_delta(context, centra, settings, now=datetime.now(UTC))
+        return evaluate_delta(context, sensor_client(centra), settings, now=datetime.now(UTC))
 
     return _sensor
 

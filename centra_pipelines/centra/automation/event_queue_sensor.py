@@ -20,6 +20,7 @@ from centra_pipelines.centra.automation.common import (
     Requests,
     check_pending,
     request_plan,
+    sensor_client,
     sensor_status,
 )
 from centra_pipelines.centra.automation.refresh import RefreshPlan
@@ -50,7 +51,7 @@ def event_queue_sensor(settings: EventSettings) -> dg.SensorDefinition:
         "confirms events only after those runs succeeded.",
     )
     def _sensor(context: dg.SensorEvaluationContext, centra: CentraClient) -> dg.SensorResult:
-        return evaluate_event_queue(context, centra, settings)
+        return evaluate_event_queue(context, sensor_client(centra), settings)
 
     return _sensor
 

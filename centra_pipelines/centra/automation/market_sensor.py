@@ -4,7 +4,7 @@ import dagster as dg
 
 from centra_pipelines.centra import jobs
 from centra_pipelines.centra.automation import lookups
-from centra_pipelines.centra.automation.common import sensor_status
+from centra_pipelines.centra.automation.common import sensor_client, sensor_status
 from centra_pipelines.centra.automation.refresh import registered_markets
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.config.sync import SensorSettings
@@ -23,7 +23,7 @@ def market_sensor(settings: SensorSettings) -> dg.SensorDefinition:
         "that describes them.",
     )
     def _sensor(context: dg.SensorEvaluationContext, centra: CentraClient) -> dg.SensorResult:
-        return evaluate_markets(context, centra)
+        return evaluate_markets(context, sensor_client(centra))
 
     return _sensor
 

@@ -17,7 +17,12 @@ from pydantic import Field
 
 from centra_pipelines.centra import jobs
 from centra_pipelines.centra.automation.changes import plan_for_webhooks
-from centra_pipelines.centra.automation.common import check_pending, request_plan, sensor_status
+from centra_pipelines.centra.automation.common import (
+    check_pending,
+    request_plan,
+    sensor_client,
+    sensor_status,
+)
 from centra_pipelines.centra.automation.tracking import (
     cursor_value,
     dump_cursor,
@@ -62,7 +67,7 @@ def webhook_sensor(settings: EventSettings) -> dg.SensorDefinition:
     ) -> dg.SensorResult:
         inbox = webhook_inbox.open()
         try:
-            return evaluate_webhooks(context, centra, inbox, settings)
+            return evaluate_webhooks(context, sensor_client(centra), inbox, settings)
         finally:
             inbox.close()
 
