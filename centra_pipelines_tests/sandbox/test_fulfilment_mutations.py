@@ -154,10 +154,10 @@ def test_create_shipment_refuses_more_than_unshipped_and_bad_lines(make_sandbox)
         sandbox, order={"number": number}, lines=[{"orderLine": {"id": 1}, "quantity": 1}]
     )
     empty = _create(sandbox, order={"number": number}, lines=[])
-    euro = _create(
+    other_currency = _create(
         sandbox,
         order={"number": number},
-        shipmentInfo={"internalShippingCost": {"value": 5, "currencyIsoCode": "XXX"}},
+        shipmentInfo={"internalShippingCost": {"value": 5, "currencyIsoCode": "JPY"}},
     )
 
     assert too_many["userErrors"] == [
@@ -169,7 +169,7 @@ def test_create_shipment_refuses_more_than_unshipped_and_bad_lines(make_sandbox)
     ]
     assert unknown["userErrors"][0]["path"] == ["input", "lines", "0", "orderLine", "id"]
     assert empty["userErrors"][0]["message"].startswith("lines is empty")
-    assert "does not match order" in euro["userErrors"][0]["message"]
+    assert "does not match order" in other_currency["userErrors"][0]["message"]
     assert _order(sandbox, number)["shipments"] == []
 
 
