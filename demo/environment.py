@@ -56,3 +56,6 @@ def export_environment(*, api_url: str, token: str) -> None:
     os.environ["CENTRA_API_TOKEN"] = token
     os.environ["CENTRA_WAREHOUSE_PATH"] = str(WAREHOUSE_PATH)
     os.environ["CENTRA_WEBHOOK_INBOX_URL"] = INBOX_URL
+    # The WMS's exchange folder: drop stock-*.csv or shipments-*.csv in its incoming/ and run the
+    # wms_* jobs from the UI (docs/outbound.md has the columns).
+    os.environ["CENTRA_WMS_FOLDER_URL"] = f"file://{DEMO_DIR / 'wms'}"
