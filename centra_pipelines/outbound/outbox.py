@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.last_sent (
 """
 
 PENDING, HELD, REJECTED = "pending", "held", "rejected"
+Identity = tuple[str, str, str]  # target system, entity, record key
 SENT, UNCHANGED, FAILED, SUPERSEDED = "sent", "unchanged", "failed", "superseded"
 
 
@@ -124,8 +125,9 @@ class Outbox:
         changes = list(changes)  # read twice below; a generator would be empty the second time
         latest = {(c.target_system, c.entity, c.record_key): c for c in changes if not c.reason}
         rejected = [change for change in changes if change.reason]
-        last = self._last_sent_hashes()
-        waiting = self._waiting_keys()
+        identities = {_identity(change) for change in changes}
+        last = self._last_sent_hashes(identities)
+        waiting = self._waiting_keys(identities)
 
         now = datetime.now(UTC)
         planned, unchanged = [], 0
@@ -174,16 +176,18 @@ class Outbox:
 
     def split_unchanged(self, due: list[Planned]) -> tuple[list[Planned], list[Planned]]:
         """Changes the target needs, and those whose content it already got from us."""
-        last = self._last_sent_hashes()
+        last = self._last_sent_hashes({_identity(planned.change) for planned in due})
         needed, unchanged = [], []
         for planned in due:
             same = last.get(_identity(planned.change)) == planned.change.content_hash
             (unchanged if same else needed).append(planned)
         return needed, unchanged
 
-    def _last_sent_hashes(self) -> dict[tuple[str, str, str], str]:
-        rows = self.warehouse.fetch(
-            f"SELECT target_system, entity, record_key, content_hash FROM {SCHEMA}.last_sent"
+    def _last_sent_hashes(self, identities: set[Identity]) -> dict[Identity, str]:
+        """Last-sent hashes of just these records: last_sent holds every record ever sent."""
+        rows = self._rows_for(
+            identities,
+            f"SELECT target_system, entity, record_key, content_hash FROM {SCHEMA}.last_sent",
         )
         return {(system, entity, key): content_hash for system, entity, key, content_hash in rows}
 
@@ -227,13 +231,25 @@ class Outbox:
                 raise
             connection.execute("COMMIT")
 
-    def _waiting_keys(self) -> set[tuple[str, str, str]]:
-        rows = self.warehouse.fetch(
+    def _waiting_keys(self, identities: set[Identity]) -> set[Identity]:
+        query = (
             f"SELECT target_system, entity, record_key FROM {SCHEMA}.planned "
-            "WHERE status IN (?, ?, ?)",
-            [PENDING, HELD, FAILED],
+            f"WHERE status IN ('{PENDING}', '{HELD}', '{FAILED}')"
         )
-        return {tuple(row) for row in rows}
+        return {tuple(row) for row in self._rows_for(identities, query)}
+
+    def _rows_for(self, identities: set[Identity], query: str) -> list[tuple]:
+        """Rows of `query` for the given records, one lookup per target system and entity."""
+        keys_by_kind: dict[tuple[str, str], list[str]] = {}
+        for system, entity, key in identities:
+            keys_by_kind.setdefault((system, entity), []).append(key)
+
+        joiner = " AND " if " WHERE " in query else " WHERE "
+        condition = "target_system = ? AND entity = ? AND list_contains(?, record_key)"
+        rows = []
+        for (system, entity), keys in keys_by_kind.items():
+            rows += self.warehouse.fetch(query + joiner + condition, [system, entity, keys])
+        return rows
 
     def _supersede(self, connection, identity, run_id: str, now: datetime) -> None:
         connection.execute(
@@ -275,7 +291,7 @@ class Outbox:
         )
 
 
-def _identity(change: Change) -> tuple[str, str, str]:
+def _identity(change: Change) -> Identity:
     return change.target_system, change.entity, change.record_key
 
 
