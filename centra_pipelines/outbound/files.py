@@ -3,8 +3,21 @@
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import dagster as dg
+
 from centra_pipelines.connectors.files import ClaimedFile, FileExchange
-from centra_pipelines.outbound.outbox import Change, Outbox, Planned
+from centra_pipelines.outbound.outbox import (
+    HELD,
+    PENDING,
+    REJECTED,
+    Change,
+    Outbox,
+    Planned,
+    describe_reasons,
+)
+
+# The blocking check every file-planning asset carries; a failure stops the send in the run.
+PLAN_CHECK = "every_row_planned"
 
 
 @dataclass
@@ -16,6 +29,42 @@ class FilePlan:
     unchanged: int = 0
     rows: int = 0
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+    def with_status(self, status: str) -> list[Planned]:
+        return [planned for planned in self.planned if planned.status == status]
+
+    def metadata(self, preview: str) -> dict:
+        """What the planning asset's materialization shows: counts and a preview table."""
+        return {
+            "files": ", ".join(self.files) or "none",
+            "rows": self.rows,
+            "would_send": len(self.with_status(PENDING)),
+            "unchanged": self.unchanged,
+            "held": len(self.with_status(HELD)),
+            "rejected": len(self.with_status(REJECTED)),
+            "preview": dg.MetadataValue.md(preview),
+        }
+
+    def check(self) -> dg.AssetCheckResult:
+        """Passes when every file was readable and every row planned."""
+        rejected = self.with_status(REJECTED)
+        reasons = [f"{name}: {reason}" for name, reason in self.unreadable]
+        reasons.append(describe_reasons(rejected))
+        return dg.AssetCheckResult(
+            check_name=PLAN_CHECK,
+            passed=not rejected and not self.unreadable,
+            metadata={
+                "rejected": len(rejected),
+                "unreadable_files": len(self.unreadable),
+                "reasons": "; ".join(reason for reason in reasons if reason) or "none",
+            },
+        )
+
+
+def plan_check_spec(asset_key: list[str], description: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        PLAN_CHECK, asset=dg.AssetKey(asset_key), blocking=True, description=description
+    )
 
 
 def plan_waiting_files(

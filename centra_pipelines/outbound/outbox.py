@@ -291,6 +291,13 @@ class Outbox:
         )
 
 
+def describe_reasons(planned: list[Planned], limit: int = 10) -> str:
+    """The first reasons of refused or failed changes, each with where the change came from."""
+    shown = [f"{item.change.source}: {item.reason}" for item in planned[:limit]]
+    more = f" (+{len(planned) - limit} more)" if len(planned) > limit else ""
+    return "; ".join(shown) + more
+
+
 def _identity(change: Change) -> Identity:
     return change.target_system, change.entity, change.record_key
 

@@ -20,15 +20,15 @@ from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.client.errors import CentraError
 from centra_pipelines.connectors.files import ClaimedFile, FileExchange
 from centra_pipelines.mapping import apply, load_mappings
-from centra_pipelines.outbound.files import plan_waiting_files
+from centra_pipelines.outbound.files import plan_check_spec, plan_waiting_files
 from centra_pipelines.outbound.outbox import (
-    HELD,
     PENDING,
     REJECTED,
     Change,
     Outbox,
     Outcome,
     Planned,
+    describe_reasons,
 )
 from centra_pipelines.settings import OWNERS
 from centra_pipelines.warehouse import DuckDBWarehouse
@@ -36,7 +36,6 @@ from centra_pipelines.warehouse import DuckDBWarehouse
 GROUP = "wms"
 TARGET, ENTITY = "centra", "shipments"
 SHIPMENT_MAPPING = load_mappings()["wms", "shipments", "to_centra"]
-PLAN_CHECK = "every_row_planned"
 
 CREATE_SHIPMENT = """
 mutation CreateShipmentFromWms($input: ShipmentCreateInput!) {
@@ -65,12 +64,10 @@ mutation CompleteShipmentFromWms($id: Int!, $input: ShipmentCompleteInput!) {
     owners=OWNERS,
     deps=[dg.AssetKey(["centra", "orders"]), dg.AssetKey(["centra", "order_lines"])],
     check_specs=[
-        dg.AssetCheckSpec(
-            PLAN_CHECK,
-            asset=dg.AssetKey(["wms", "shipments_plan"]),
-            blocking=True,
-            description="Every row of the claimed shipment files names a known order and one of "
-            "its lines; when not, nothing is sent to Centra.",
+        plan_check_spec(
+            ["wms", "shipments_plan"],
+            "Every row of the claimed shipment files names a known order and one of its lines; "
+            "when not, nothing is sent to Centra.",
         )
     ],
     description="Shipments reported by the WMS, planned for Centra (the dry run).",
@@ -86,24 +83,20 @@ def wms_shipments_plan(
         run_id=context.run.run_id,
         changes_of=lambda claimed: _file_shipments(claimed, lines),
     )
-    planned, unreadable = plan.planned, plan.unreadable
+    preview = plan.with_status(PENDING)[:20] + plan.with_status(REJECTED)[:20]
+    yield dg.MaterializeResult(metadata=plan.metadata(_table(preview)))
+    yield plan.check()
 
-    rejected = [p for p in planned if p.status == REJECTED]
-    problems = [f"{name}: {reason}" for name, reason in unreadable]
-    problems += [f"{p.change.source}: {p.reason}" for p in rejected]
-    yield dg.MaterializeResult(
-        metadata={
-            "files": ", ".join(plan.files) or "none",
-            "would_send": sum(1 for p in planned if p.status == PENDING),
-            "held": sum(1 for p in planned if p.status == HELD),
-            "rejected": len(rejected),
-        }
-    )
-    yield dg.AssetCheckResult(
-        check_name=PLAN_CHECK,
-        passed=not problems,
-        metadata={"problems": "; ".join(problems[:10]) or "none"},
-    )
+
+def _table(planned: list[Planned]) -> str:
+    lines = ["| order | tracking | lines | reason |", "|---|---|---|---|"]
+    for item in planned:
+        shipment = item.change.payload
+        lines.append(
+            f"| {shipment.get('order_number')} | {shipment.get('tracking_number')} "
+            f"| {len(shipment.get('lines') or [])} | {item.reason or ''} |"
+        )
+    return "\n".join(lines)
 
 
 @dg.asset(
@@ -129,7 +122,7 @@ def wms_shipments_sent_to_centra(
             failed += outcome.failed
 
     if failed:
-        reasons = "; ".join(f"{p.change.record_key}: {p.reason}" for p in failed[:5])
+        reasons = describe_reasons(failed, limit=5)
         raise dg.Failure(
             f"Centra did not take {len(failed)} shipments ({reasons}); {sent} were sent. They "
             "stay planned and are sent again by the next run (outbound.planned has each reason)."

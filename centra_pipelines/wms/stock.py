@@ -19,7 +19,7 @@ from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.client.errors import CentraError, CentraUserErrors
 from centra_pipelines.connectors.files import ClaimedFile, FileExchange
 from centra_pipelines.mapping import apply, load_mappings
-from centra_pipelines.outbound.files import plan_waiting_files
+from centra_pipelines.outbound.files import plan_check_spec, plan_waiting_files
 from centra_pipelines.outbound.outbox import (
     HELD,
     PENDING,
@@ -29,6 +29,7 @@ from centra_pipelines.outbound.outbox import (
     Outcome,
     Planned,
     batches,
+    describe_reasons,
 )
 from centra_pipelines.settings import OWNERS
 from centra_pipelines.warehouse import DuckDBWarehouse
@@ -52,8 +53,6 @@ mutation SetStockFromWms($input: StockSetInput!) {
 }
 """
 
-PLAN_CHECK = "every_row_planned"
-
 
 @dg.asset(
     key=["wms", "stock_plan"],
@@ -61,12 +60,10 @@ PLAN_CHECK = "every_row_planned"
     owners=OWNERS,
     deps=[dg.AssetKey(["centra", "product_sizes"]), dg.AssetKey(["centra", "warehouses"])],
     check_specs=[
-        dg.AssetCheckSpec(
-            PLAN_CHECK,
-            asset=dg.AssetKey(["wms", "stock_plan"]),
-            blocking=True,
-            description="Every row of the claimed stock files mapped to a known SKU and "
-            "warehouse; when not, nothing is sent to Centra.",
+        plan_check_spec(
+            ["wms", "stock_plan"],
+            "Every row of the claimed stock files mapped to a known SKU and warehouse; when "
+            "not, nothing is sent to Centra.",
         )
     ],
     description="Stock levels from the WMS's files, planned for Centra (the dry run).",
@@ -83,48 +80,18 @@ def wms_stock_plan(
         changes_of=lambda claimed: _file_changes(claimed, *known),
     )
 
-    yield from _plan_results(context, plan.files, plan.planned, plan.unchanged, plan.rows)
-    yield _plan_check(plan.planned, plan.unreadable)
-
-
-def _plan_results(context, files: list[str], planned: list[Planned], unchanged: int, rows: int):
-    would_send = [p for p in planned if p.status == PENDING]
-    held = [p for p in planned if p.status == HELD]
-    rejected = [p for p in planned if p.status == REJECTED]
     context.log.info(
         "%d stock files, %d rows: %d would be sent, %d unchanged, %d held, %d rejected",
-        len(files),
-        rows,
-        len(would_send),
-        unchanged,
-        len(held),
-        len(rejected),
+        len(plan.files),
+        plan.rows,
+        len(plan.with_status(PENDING)),
+        plan.unchanged,
+        len(plan.with_status(HELD)),
+        len(plan.with_status(REJECTED)),
     )
-    yield dg.MaterializeResult(
-        metadata={
-            "files": ", ".join(files) or "none",
-            "rows": rows,
-            "would_send": len(would_send),
-            "unchanged": unchanged,
-            "held": len(held),
-            "rejected": len(rejected),
-            "preview": dg.MetadataValue.md(_table(would_send[:20] + rejected[:20])),
-        }
-    )
-
-
-def _plan_check(planned: list[Planned], unreadable: list[tuple[str, str]]) -> dg.AssetCheckResult:
-    rejected = [p for p in planned if p.status == REJECTED]
-    reasons = [f"{name}: {reason}" for name, reason in unreadable] + [_reasons(rejected)]
-    return dg.AssetCheckResult(
-        check_name=PLAN_CHECK,
-        passed=not rejected and not unreadable,
-        metadata={
-            "rejected": len(rejected),
-            "unreadable_files": len(unreadable),
-            "reasons": "; ".join(reason for reason in reasons if reason),
-        },
-    )
+    preview = plan.with_status(PENDING)[:20] + plan.with_status(REJECTED)[:20]
+    yield dg.MaterializeResult(metadata=plan.metadata(_table(preview)))
+    yield plan.check()
 
 
 @dg.asset(
@@ -152,8 +119,9 @@ def wms_stock_sent_to_centra(
                 outcome.failed += done.failed
 
     if outcome.failed:
+        reasons = describe_reasons(outcome.failed)
         raise dg.Failure(
-            f"Centra refused {len(outcome.failed)} stock levels ({_reasons(outcome.failed)}); "
+            f"Centra refused {len(outcome.failed)} stock levels ({reasons}); "
             f"{len(outcome.sent)} were sent. The refused ones stay planned and are sent again "
             "by the next run; fix the cause first (see outbound.planned for each reason).",
         )
@@ -263,12 +231,6 @@ def _known_warehouses(warehouse: DuckDBWarehouse) -> set[int]:
 
 def _table_name(table) -> str:
     return table.spec.qualified_name
-
-
-def _reasons(planned: list[Planned]) -> str:
-    shown = [f"{p.change.source}: {p.reason}" for p in planned[:10]]
-    more = f" (+{len(planned) - 10} more)" if len(planned) > 10 else ""
-    return "; ".join(shown) + more
 
 
 def _table(planned: list[Planned]) -> str:

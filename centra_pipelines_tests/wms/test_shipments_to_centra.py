@@ -103,5 +103,5 @@ def test_a_sku_the_order_does_not_have_blocks_the_shipment(wms):
     result = run(wms)
 
     check = result.get_asset_check_evaluations()[0]
-    assert not check.passed and "NOT-ON-THE-ORDER" in check.metadata["problems"].value
+    assert not check.passed and "NOT-ON-THE-ORDER" in check.metadata["reasons"].value
     assert in_centra(synced, number)["shipments"] == []

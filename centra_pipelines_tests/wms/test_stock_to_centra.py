@@ -1,6 +1,7 @@
 """A stock file from the WMS changes Centra's stock for exactly the sizes that changed."""
 
-from centra_pipelines.wms.stock import PLAN_CHECK, wms_stock_plan
+from centra_pipelines.outbound.files import PLAN_CHECK
+from centra_pipelines.wms.stock import wms_stock_plan
 from centra_pipelines_tests.wms.helpers import metadata, physical_stock, run, stock_file
 
 
