@@ -21,11 +21,11 @@ from centra_pipelines.definitions import defs
 from centra_pipelines.warehouse import DuckDBWarehouse
 from centra_sandbox import start_sandbox
 from demo.environment import DEMO_DIR, REPOSITORY, DemoData, export_environment
+from demo.wms_files import drop_shipment_file, drop_stock_file, unshipped_order
 
 WRITEBACK_DIR = DEMO_DIR / "writeback"
 WAREHOUSE = WRITEBACK_DIR / "warehouse.duckdb"
 WMS_FOLDER = WRITEBACK_DIR / "wms"
-SITES = {1: "STO-1", 2: "GBG-2", 3: "RET-9"}  # as config/mappings/wms/stock.yaml names them
 ORDER_IN_CENTRA = """
 query Shipped($number: Int!) {
   orders(where: {number: [$number]}) {
@@ -61,7 +61,7 @@ def _play_the_wms(sandbox, instance) -> int:
     levels = {key: before[key] + 10 for key in chosen}
 
     print(f"\nThe WMS drops stock-1.csv with {len(levels)} levels; dry run first:")
-    _drop(wms, "stock-1.csv", levels)
+    drop_stock_file(wms, "stock-1.csv", levels)
     _run(instance, "wms_stock_dry_run")
     unchanged_by_dry_run = _centra_stock(instance) == before
     print(f"  Centra's stock untouched by the dry run: {unchanged_by_dry_run}")
@@ -79,7 +79,7 @@ def _play_the_wms(sandbox, instance) -> int:
 
     levels[chosen[0]] += 3
     print("\nThe WMS drops stock-2.csv: the same levels, one moved by 3:")
-    _drop(wms, "stock-2.csv", levels)
+    drop_stock_file(wms, "stock-2.csv", levels)
     mutations = sandbox.metrics()["mutations"]
     _run(instance, "wms_stock_to_centra")
     second = _centra_stock(instance)
@@ -100,21 +100,13 @@ def _play_the_wms(sandbox, instance) -> int:
 
 
 def _ship_an_order(sandbox, instance, wms: FileExchange) -> bool:
-    number, lines = _unshipped_order()
+    warehouse = DuckDBWarehouse(path=str(WAREHOUSE))
+    try:
+        number, lines = unshipped_order(warehouse)
+    finally:
+        warehouse.close()
     print(f"\nThe WMS ships order {number} ({len(lines)} lines) with tracking PN-DEMO-1:")
-    rows = [
-        {
-            "ORDER": str(number),
-            "SKU": sku,
-            "QTY": str(quantity),
-            "CARRIER": "PostNord",
-            "SERVICE": "MyPack",
-            "TRACKING": "PN-DEMO-1",
-            "SHIPPED": "2026-12-04 09:30:00",
-        }
-        for sku, quantity in lines
-    ]
-    wms.write_records("shipments-1.csv", rows, subfolder="incoming")
+    drop_shipment_file(wms, number, lines, "PN-DEMO-1")
     _run(instance, "wms_shipments_to_centra")
 
     client = CentraClient(api_url=sandbox.url, api_token=sandbox.token)
@@ -122,37 +114,6 @@ def _ship_an_order(sandbox, instance, wms: FileExchange) -> bool:
     tracking = [shipment["trackingNumber"] for shipment in order.get("shipments") or []]
     print(f"  order {number} in Centra: {order['status']}, tracking {', '.join(tracking)}")
     return order["status"] == "SHIPPED" and tracking == ["PN-DEMO-1"]
-
-
-def _unshipped_order() -> tuple[int, list[tuple[str, int]]]:
-    warehouse = DuckDBWarehouse(path=str(WAREHOUSE))
-    try:
-        number = warehouse.fetch(
-            "SELECT min(o.order_number) FROM centra_raw.orders o WHERE o.status = 'CONFIRMED' "
-            "AND NOT o.is_on_hold AND NOT EXISTS (SELECT 1 FROM centra_raw.shipments s "
-            "WHERE s.order_number = o.order_number)"
-        )[0][0]
-        lines = warehouse.fetch(
-            "SELECT sku, quantity FROM centra_raw.order_lines "
-            f"WHERE order_number = {number} AND quantity > 0"
-        )
-    finally:
-        warehouse.close()
-    return number, lines
-
-
-def _drop(wms: FileExchange, name: str, levels: dict[tuple[int, str], int]) -> None:
-    rows = [
-        {
-            "SKU": sku,
-            "EAN": "",
-            "QTY": str(quantity),
-            "WH": SITES[warehouse_id],
-            "UPDATED": "2026-12-04 10:00:00",
-        }
-        for (warehouse_id, sku), quantity in levels.items()
-    ]
-    wms.write_records(name, rows, subfolder="incoming")
 
 
 def _run(instance: dg.DagsterInstance, job_name: str) -> None:

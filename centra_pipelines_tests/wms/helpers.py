@@ -1,12 +1,9 @@
-"""Playing the WMS in tests: stock files in, Centra's stock read back through the stock sync."""
+"""WMS flows in tests: run them, read their metadata, read Centra's stock back."""
 
 import dagster as dg
 
-from centra_pipelines.connectors.files import FileExchange
 from centra_pipelines.definitions import defs
 from centra_pipelines.wms.stock import wms_stock_plan, wms_stock_sent_to_centra
-
-SITE = {1: "STO-1", 2: "GBG-2", 3: "RET-9"}  # the WMS's names, as in mappings/wms/stock.yaml
 
 
 def physical_stock(synced) -> dict[tuple[int, str], int]:
@@ -16,20 +13,6 @@ def physical_stock(synced) -> dict[tuple[int, str], int]:
     assert result.success
     rows = synced.warehouse.fetch("SELECT warehouse_id, sku, physical FROM centra_raw.stock")
     return {(warehouse_id, sku): physical for warehouse_id, sku, physical in rows}
-
-
-def stock_file(folder: FileExchange, name: str, levels: dict[tuple[int, str], int]) -> None:
-    rows = [
-        {
-            "SKU": sku,
-            "EAN": "",
-            "QTY": str(quantity),
-            "WH": SITE[warehouse_id],
-            "UPDATED": "2026-12-04 10:00:00",
-        }
-        for (warehouse_id, sku), quantity in levels.items()
-    ]
-    folder.write_records(name, rows, subfolder="incoming")
 
 
 def run(wms_fixture, *assets) -> dg.ExecuteInProcessResult:

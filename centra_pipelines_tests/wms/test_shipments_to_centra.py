@@ -6,6 +6,8 @@ from centra_pipelines.centra.client.errors import CentraMutationOutcomeUnknown
 from centra_pipelines.centra.client.resource import CentraClient
 from centra_pipelines.wms.shipments import wms_shipments_plan, wms_shipments_sent_to_centra
 from centra_pipelines_tests.wms.helpers import metadata
+from demo.wms_files import drop_shipment_file
+from demo.wms_files import unshipped_order as demo_unshipped_order
 
 ORDER_IN_CENTRA = """
 query Shipped($number: Int!) {
@@ -18,32 +20,7 @@ query Shipped($number: Int!) {
 
 
 def unshipped_order(synced) -> tuple[int, list[tuple[str, int]]]:
-    number = synced.warehouse.fetch(
-        "SELECT min(o.order_number) FROM centra_raw.orders o WHERE o.status = 'CONFIRMED' "
-        "AND NOT o.is_on_hold AND NOT EXISTS (SELECT 1 FROM centra_raw.shipments s "
-        "WHERE s.order_number = o.order_number)"
-    )[0][0]
-    lines = synced.warehouse.fetch(
-        "SELECT sku, quantity FROM centra_raw.order_lines "
-        f"WHERE order_number = {number} AND quantity > 0"
-    )
-    return number, lines
-
-
-def shipment_file(folder, number: int, lines, tracking: str) -> None:
-    rows = [
-        {
-            "ORDER": str(number),
-            "SKU": sku,
-            "QTY": str(quantity),
-            "CARRIER": "PostNord",
-            "SERVICE": "MyPack",
-            "TRACKING": tracking,
-            "SHIPPED": "2026-12-04 09:30:00",
-        }
-        for sku, quantity in lines
-    ]
-    folder.write_records(f"shipments-{tracking}.csv", rows, subfolder="incoming")
+    return demo_unshipped_order(synced.warehouse)
 
 
 def run(wms) -> dg.ExecuteInProcessResult:
@@ -64,7 +41,7 @@ def in_centra(synced, number: int) -> dict:
 def test_a_wms_shipment_completes_the_order_with_its_tracking_number(wms):
     synced, folder, _ = wms
     number, lines = unshipped_order(synced)
-    shipment_file(folder, number, lines, "PN-000123")
+    drop_shipment_file(folder, number, lines, "PN-000123")
 
     result = run(wms)
 
@@ -78,7 +55,7 @@ def test_a_wms_shipment_completes_the_order_with_its_tracking_number(wms):
 def test_a_failure_after_creating_completes_the_same_shipment_on_rerun(wms, monkeypatch):
     synced, folder, _ = wms
     number, lines = unshipped_order(synced)
-    shipment_file(folder, number, lines, "PN-000456")
+    drop_shipment_file(folder, number, lines, "PN-000456")
     real_mutate = CentraClient.mutate
 
     def completion_unanswered(self, mutation, *, payload_field, **kwargs):
@@ -98,7 +75,7 @@ def test_a_failure_after_creating_completes_the_same_shipment_on_rerun(wms, monk
 def test_a_sku_the_order_does_not_have_blocks_the_shipment(wms):
     synced, folder, _ = wms
     number, lines = unshipped_order(synced)
-    shipment_file(folder, number, [*lines, ("NOT-ON-THE-ORDER", 1)], "PN-000789")
+    drop_shipment_file(folder, number, [*lines, ("NOT-ON-THE-ORDER", 1)], "PN-000789")
 
     result = run(wms)
 

@@ -6,14 +6,15 @@ from centra_pipelines.centra.client.errors import CentraMutationOutcomeUnknown
 from centra_pipelines.centra.client.resource import CentraClient
 from centra_pipelines.outbound.outbox import Outbox
 from centra_pipelines.wms.stock import wms_stock_plan
-from centra_pipelines_tests.wms.helpers import metadata, physical_stock, run, stock_file
+from centra_pipelines_tests.wms.helpers import metadata, physical_stock, run
+from demo.wms_files import drop_stock_file
 
 
 def test_a_file_is_not_lost_when_planning_fails(wms, monkeypatch):
     synced, folder, _ = wms
     before = physical_stock(synced)
     key = sorted(before)[0]
-    stock_file(folder, "stock.csv", {key: before[key] + 4})
+    drop_stock_file(folder, "stock.csv", {key: before[key] + 4})
 
     def crash(self, changes, run_id, *, hold=False):
         raise RuntimeError("the warehouse went away while planning")
@@ -32,15 +33,15 @@ def test_the_newest_level_of_a_size_wins_across_files_and_dry_runs(wms):
     first_warehouse = sorted(before)[0][0]
     sizes = [key for key in sorted(before) if key[0] == first_warehouse][:11]
     last = sizes[-1]
-    stock_file(folder, "stock-a.csv", {key: before[key] + 1 for key in sizes})
-    stock_file(folder, "stock-b.csv", {last: before[last] + 2})
+    drop_stock_file(folder, "stock-a.csv", {key: before[key] + 1 for key in sizes})
+    drop_stock_file(folder, "stock-b.csv", {last: before[last] + 2})
     assert run(wms).success
     assert physical_stock(synced)[last] == before[last] + 2
 
     # A dry run plans +9; the WMS's next word is the level Centra already has.
-    stock_file(folder, "stock-c.csv", {last: before[last] + 9})
+    drop_stock_file(folder, "stock-c.csv", {last: before[last] + 9})
     run(wms, wms_stock_plan)
-    stock_file(folder, "stock-d.csv", {last: before[last] + 2})
+    drop_stock_file(folder, "stock-d.csv", {last: before[last] + 2})
     assert run(wms).success
     assert physical_stock(synced)[last] == before[last] + 2
 
@@ -49,7 +50,7 @@ def test_good_rows_of_a_file_with_a_bad_row_wait_for_someone_to_look(wms):
     synced, folder, _ = wms
     before = physical_stock(synced)
     key = sorted(before)[0]
-    stock_file(folder, "stock.csv", {key: before[key] + 1, (1, "NO-SUCH-SKU"): 3})
+    drop_stock_file(folder, "stock.csv", {key: before[key] + 1, (1, "NO-SUCH-SKU"): 3})
 
     first = run(wms)
     second = run(wms)  # no new file, nobody looked
@@ -64,7 +65,7 @@ def test_a_negative_quantity_is_rejected_before_anything_is_sent(wms):
     synced, folder, _ = wms
     before = physical_stock(synced)
     key = sorted(before)[0]
-    stock_file(folder, "stock.csv", {key: -1})
+    drop_stock_file(folder, "stock.csv", {key: -1})
 
     result = run(wms)
 
@@ -80,7 +81,7 @@ def test_a_lost_answer_resends_only_the_batch_it_concerned(wms, monkeypatch):
     for key in sorted(before):
         first_of_each.setdefault(key[0], key)
     one, two = list(first_of_each.values())[:2]
-    stock_file(folder, "stock.csv", {one: before[one] + 3, two: before[two] + 3})
+    drop_stock_file(folder, "stock.csv", {one: before[one] + 3, two: before[two] + 3})
     real_mutate = CentraClient.mutate
     calls = []
 

@@ -2,14 +2,15 @@
 
 from centra_pipelines.outbound.files import PLAN_CHECK
 from centra_pipelines.wms.stock import wms_stock_plan
-from centra_pipelines_tests.wms.helpers import metadata, physical_stock, run, stock_file
+from centra_pipelines_tests.wms.helpers import metadata, physical_stock, run
+from demo.wms_files import drop_stock_file
 
 
 def test_only_changed_sizes_are_sent_and_a_rerun_sends_nothing(wms):
     synced, folder, _ = wms
     before = physical_stock(synced)
     chosen = sorted(before)[:3]
-    stock_file(folder, "stock-1.csv", {key: before[key] + 5 for key in chosen})
+    drop_stock_file(folder, "stock-1.csv", {key: before[key] + 5 for key in chosen})
 
     first = run(wms)
 
@@ -23,7 +24,7 @@ def test_only_changed_sizes_are_sent_and_a_rerun_sends_nothing(wms):
     # The same levels again, one size moved: only that size is sent.
     levels = {key: after_first[key] for key in chosen}
     levels[chosen[0]] += 7
-    stock_file(folder, "stock-2.csv", levels)
+    drop_stock_file(folder, "stock-2.csv", levels)
     mutations = synced.sandbox.metrics()["mutations"]
 
     second = run(wms)
@@ -43,7 +44,7 @@ def test_the_dry_run_lists_the_changes_and_sends_none(wms):
     synced, folder, _ = wms
     before = physical_stock(synced)
     key = sorted(before)[0]
-    stock_file(folder, "stock.csv", {key: before[key] + 11})
+    drop_stock_file(folder, "stock.csv", {key: before[key] + 11})
     mutations = synced.sandbox.metrics()["mutations"]
 
     dry = run(wms, wms_stock_plan)
@@ -59,7 +60,7 @@ def test_a_row_with_an_unknown_sku_blocks_the_send(wms):
     synced, folder, _ = wms
     before = physical_stock(synced)
     key = sorted(before)[0]
-    stock_file(folder, "stock.csv", {key: before[key] + 1, (1, "NO-SUCH-SKU"): 3})
+    drop_stock_file(folder, "stock.csv", {key: before[key] + 1, (1, "NO-SUCH-SKU"): 3})
 
     result = run(wms)
 
