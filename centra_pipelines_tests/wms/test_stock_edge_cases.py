@@ -1,7 +1,5 @@
 """What a reviewer found could go wrong between a WMS file and Centra, each now held to account."""
 
-import dagster as dg
-
 from centra_pipelines.centra.client.errors import CentraMutationOutcomeUnknown
 from centra_pipelines.centra.client.resource import CentraClient
 from centra_pipelines.outbound.outbox import Outbox
@@ -113,4 +111,3 @@ def test_an_unreadable_file_fails_the_check_and_is_named(wms):
     assert not check.passed
     assert check.metadata["unreadable_files"].value == 1
     assert "stock.csv" in check.metadata["reasons"].value
-    assert isinstance(result, dg.ExecuteInProcessResult)
