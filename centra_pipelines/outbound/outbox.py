@@ -77,7 +77,7 @@ class Change:
 
     @property
     def payload_json(self) -> str:
-        return json.dumps(self.payload, sort_keys=True, default=_json_value)
+        return json.dumps(self.payload, sort_keys=True, default=json_value)
 
     @property
     def content_hash(self) -> str:
@@ -307,7 +307,7 @@ def batches(items: list[Planned], size: int) -> Iterator[list[Planned]]:
         yield items[start : start + size]
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime):

@@ -1,0 +1,322 @@
+"""What Centra and another system last agreed on, and every conflict between them.
+
+`outbound.synced_state` holds, per entity, record and system, the field values that system held
+when the two last agreed (after a comparison found them equal, or after we wrote the value
+across). `outbound.conflicts` keeps every field found different on both sides with the policy
+that settled it; a held conflict stays `held` until the two sides agree again, then becomes
+`closed`. Two-way planning assets (`plan_two_way`) use both tables with the outbox, and their
+`conflicts` check makes held conflicts visible in the UI.
+"""
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import dagster as dg
+
+from centra_pipelines.config.conflicts import CENTRA, EntityPolicies
+from centra_pipelines.outbound.outbox import Change, Outbox, Planned, json_value
+from centra_pipelines.outbound.reconcile import Conflict, Decision, Side, reconcile
+from centra_pipelines.warehouse import DuckDBWarehouse
+
+SCHEMA = "outbound"
+HELD, RESOLVED, CLOSED = "held", "resolved", "closed"
+CONFLICTS_CHECK = "conflicts"
+
+_DDL = f"""
+CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+CREATE TABLE IF NOT EXISTS {SCHEMA}.synced_state (
+    entity VARCHAR NOT NULL,
+    record_key VARCHAR NOT NULL,
+    system VARCHAR NOT NULL,
+    values_json VARCHAR NOT NULL,
+    synced_run_id VARCHAR NOT NULL,
+    synced_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (entity, record_key, system)
+);
+CREATE SEQUENCE IF NOT EXISTS {SCHEMA}.conflict_ids;
+CREATE TABLE IF NOT EXISTS {SCHEMA}.conflicts (
+    conflict_id BIGINT PRIMARY KEY DEFAULT nextval('{SCHEMA}.conflict_ids'),
+    entity VARCHAR NOT NULL,
+    record_key VARCHAR NOT NULL,
+    field VARCHAR NOT NULL,
+    other_system VARCHAR NOT NULL,
+    centra_value VARCHAR,
+    other_value VARCHAR,
+    agreed_value VARCHAR,
+    policy VARCHAR NOT NULL,
+    winner VARCHAR,
+    status VARCHAR NOT NULL,
+    detected_run_id VARCHAR NOT NULL,
+    detected_at TIMESTAMPTZ NOT NULL,
+    closed_run_id VARCHAR,
+    closed_at TIMESTAMPTZ
+);
+"""
+
+
+@dataclass
+class TwoWayPlan:
+    """What planning one entity both ways decided."""
+
+    entity: str
+    other_system: str
+    decisions: list[Decision] = field(default_factory=list)
+    planned: list[Planned] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def conflicts(self) -> list[tuple[str, Conflict]]:
+        return [(d.record_key, c) for d in self.decisions for c in d.conflicts]
+
+    def writes_to(self, system: str) -> list[Planned]:
+        return [item for item in self.planned if item.change.target_system == system]
+
+
+class SyncLedger:
+    """The synced-state and conflicts tables of one warehouse."""
+
+    def __init__(self, warehouse: DuckDBWarehouse) -> None:
+        self.warehouse = warehouse
+        with warehouse.connect() as connection:
+            connection.execute(_DDL)
+
+    def agreed(self, entity: str, other_system: str) -> dict[str, dict[str, Any]]:
+        """Per record, the fields both systems held with the same value at the last sync."""
+        rows = self.warehouse.fetch(
+            f"SELECT record_key, system, values_json FROM {SCHEMA}.synced_state "
+            "WHERE entity = ? AND system IN (?, ?)",
+            [entity, CENTRA, other_system],
+        )
+        by_record: dict[str, dict[str, dict]] = {}
+        for key, system, values_json in rows:
+            by_record.setdefault(key, {})[system] = json.loads(values_json)
+
+        agreed = {}
+        for key, states in by_record.items():
+            ours, theirs = states.get(CENTRA, {}), states.get(other_system, {})
+            agreed[key] = {
+                name: v for name, v in ours.items() if name in theirs and theirs[name] == v
+            }
+        return agreed
+
+    def remember(
+        self,
+        entity: str,
+        other_system: str,
+        agreements: dict[str, dict[str, Any]],
+        run_id: str,
+    ) -> None:
+        """Record fields now equal on both sides (merged into what each system held before)."""
+        agreements = {key: values for key, values in agreements.items() if values}
+        if not agreements:
+            return
+        now = datetime.now(UTC)
+        with self.warehouse.connect() as connection:
+            connection.execute("BEGIN")
+            for key, values in agreements.items():
+                for system in (CENTRA, other_system):
+                    self._merge_state(connection, entity, key, system, values, run_id, now)
+            connection.execute("COMMIT")
+
+    def record_conflicts(
+        self, entity: str, other_system: str, decisions: Iterable[Decision], run_id: str
+    ) -> None:
+        """Store this comparison's conflicts; close held ones whose two sides now agree."""
+        now = datetime.now(UTC)
+        with self.warehouse.connect() as connection:
+            connection.execute("BEGIN")
+            for decision in decisions:
+                held_fields = {c.field for c in decision.conflicts if c.held}
+                self._close_settled(connection, entity, decision.record_key, held_fields, run_id)
+                for conflict in decision.conflicts:
+                    self._store(
+                        connection, entity, other_system, decision.record_key, conflict, run_id, now
+                    )
+            connection.execute("COMMIT")
+
+    def held(self, entity: str) -> list[tuple]:
+        """Conflicts waiting for a person: record, field, both values, since when."""
+        return self.warehouse.fetch(
+            f"SELECT record_key, field, centra_value, other_value, detected_at "
+            f"FROM {SCHEMA}.conflicts WHERE entity = ? AND status = ? ORDER BY conflict_id",
+            [entity, HELD],
+        )
+
+    def _merge_state(self, connection, entity, key, system, values, run_id, now) -> None:
+        row = connection.execute(
+            f"SELECT values_json FROM {SCHEMA}.synced_state "
+            "WHERE entity = ? AND record_key = ? AND system = ?",
+            [entity, key, system],
+        ).fetchone()
+        merged = {**(json.loads(row[0]) if row else {}), **_plain(values)}
+        connection.execute(
+            f"INSERT OR REPLACE INTO {SCHEMA}.synced_state VALUES (?, ?, ?, ?, ?, ?)",
+            [entity, key, system, json.dumps(merged, sort_keys=True), run_id, now],
+        )
+
+    def _close_settled(self, connection, entity, key, held_fields: set[str], run_id) -> None:
+        """A held conflict whose field is no longer in dispute was settled by a person."""
+        open_fields = connection.execute(
+            f"SELECT conflict_id, field FROM {SCHEMA}.conflicts "
+            "WHERE entity = ? AND record_key = ? AND status = ?",
+            [entity, key, HELD],
+        ).fetchall()
+        for conflict_id, name in open_fields:
+            if name not in held_fields:
+                connection.execute(
+                    f"UPDATE {SCHEMA}.conflicts SET status = ?, closed_run_id = ?, "
+                    "closed_at = ? WHERE conflict_id = ?",
+                    [CLOSED, run_id, datetime.now(UTC), conflict_id],
+                )
+
+    def _store(self, connection, entity, other_system, key, conflict: Conflict, run_id, now):
+        values = [
+            _as_json(conflict.centra_value),
+            _as_json(conflict.other_value),
+            _as_json(conflict.agreed_value),
+        ]
+        still_open = connection.execute(
+            f"SELECT conflict_id FROM {SCHEMA}.conflicts "
+            "WHERE entity = ? AND record_key = ? AND field = ? AND status = ?",
+            [entity, key, conflict.field, HELD],
+        ).fetchone()
+        if still_open and conflict.held:
+            # The same dispute seen again: refresh the values, keep one row and its first date.
+            connection.execute(
+                f"UPDATE {SCHEMA}.conflicts SET centra_value = ?, other_value = ?, "
+                "agreed_value = ? WHERE conflict_id = ?",
+                [*values, still_open[0]],
+            )
+            return
+        connection.execute(
+            f"INSERT INTO {SCHEMA}.conflicts (entity, record_key, field, other_system, "
+            "centra_value, other_value, agreed_value, policy, winner, status, detected_run_id, "
+            "detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                entity,
+                key,
+                conflict.field,
+                other_system,
+                *values,
+                conflict.policy,
+                conflict.winner,
+                HELD if conflict.held else RESOLVED,
+                run_id,
+                now,
+            ],
+        )
+
+
+def plan_two_way(
+    ledger: SyncLedger,
+    outbox: Outbox,
+    entity: str,
+    policies: EntityPolicies,
+    centra_records: dict[str, Side],
+    other_records: dict[str, Side],
+    run_id: str,
+) -> TwoWayPlan:
+    """Compare every record of both sides, plan the writes each way, store agreement and conflicts.
+
+    A write is a `Change` to target `centra` or to the other system with payload
+    `{"create": bool, "fields": {...}}` in the shared vocabulary; the sending asset translates it
+    into the target's API and calls `after_sent` for what the target took.
+    """
+    plan = TwoWayPlan(entity, policies.other_system)
+    agreed = ledger.agreed(entity, policies.other_system)
+    for key in sorted(set(centra_records) | set(other_records)):
+        centra, other = _comparable(centra_records.get(key)), _comparable(other_records.get(key))
+        decision = reconcile(key, centra, other, agreed.get(key), policies)
+        plan.decisions.append(decision)
+
+    agreements = {decision.record_key: decision.agreed for decision in plan.decisions}
+    ledger.remember(entity, policies.other_system, agreements, run_id)
+    ledger.record_conflicts(entity, policies.other_system, plan.decisions, run_id)
+    plan.planned, plan.unchanged = outbox.plan(_changes(plan), run_id)
+    return plan
+
+
+def after_sent(ledger: SyncLedger, entity: str, other_system: str, sent: list[Planned], run_id):
+    """The fields a target took now agree on both sides."""
+    ledger.remember(
+        entity,
+        other_system,
+        {item.change.record_key: item.change.payload["fields"] for item in sent},
+        run_id,
+    )
+
+
+def conflicts_check_spec(asset_key: list[str], entity: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        CONFLICTS_CHECK,
+        asset=dg.AssetKey(asset_key),
+        description=f"No {entity} field is held for review because it changed on both sides "
+        "(see outbound.conflicts). Conflicts a policy settled are listed, not failed.",
+    )
+
+
+def conflicts_check(plan: TwoWayPlan, ledger: SyncLedger) -> dg.AssetCheckResult:
+    """Warns while any conflict of the entity is held; lists this run's conflicts either way."""
+    held = ledger.held(plan.entity)
+    return dg.AssetCheckResult(
+        check_name=CONFLICTS_CHECK,
+        passed=not held,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "held": len(held),
+            "settled_by_policy": sum(1 for _, c in plan.conflicts if not c.held),
+            "this_run": dg.MetadataValue.md(conflicts_table(plan, plan.other_system)),
+        },
+    )
+
+
+def conflicts_table(plan: TwoWayPlan, other_system: str, limit: int = 20) -> str:
+    lines = [
+        f"| record | field | centra | {other_system} | last agreed | policy | winner |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for key, conflict in plan.conflicts[:limit]:
+        lines.append(
+            f"| {key} | {conflict.field} | {conflict.centra_value} | {conflict.other_value} "
+            f"| {conflict.agreed_value} | {conflict.policy} | {conflict.winner or 'held'} |"
+        )
+    return "\n".join(lines)
+
+
+def _changes(plan: TwoWayPlan) -> list[Change]:
+    changes = []
+    for decision in plan.decisions:
+        for target, fields in (
+            (CENTRA, decision.to_centra),
+            (plan.other_system, decision.to_other),
+        ):
+            if fields:
+                payload = {"create": decision.create_in == target, "fields": fields}
+                source = f"{plan.entity} from {_other(target, plan.other_system)}"
+                changes.append(Change(target, plan.entity, decision.record_key, payload, source))
+    return changes
+
+
+def _other(system: str, other_system: str) -> str:
+    return other_system if system == CENTRA else CENTRA
+
+
+def _comparable(side: Side | None) -> Side | None:
+    """Values in the form the synced state stores them, so that stored and live compare equal.
+
+    Flows give decimals in one canonical form (e.g. money at the currency's places): Decimal("9.9")
+    and Decimal("9.90") would be stored as different strings.
+    """
+    return None if side is None else Side(side.system, _plain(side.values), side.updated_at)
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    """JSON-safe values (decimals and times as strings), as the comparison reads them back."""
+    return json.loads(json.dumps(values, default=json_value))
+
+
+def _as_json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, default=json_value)
