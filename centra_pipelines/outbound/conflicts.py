@@ -2,10 +2,10 @@
 
 `outbound.synced_state` holds, per entity, record and system, the field values that system held
 when the two last agreed (after a comparison found them equal, or after we wrote the value
-across). `outbound.conflicts` keeps every field found different on both sides with the policy
-that settled it; a held conflict stays `held` until the two sides agree again, then becomes
-`closed`. Two-way planning assets (`plan_two_way`) use both tables with the outbox, and their
-`conflicts` check makes held conflicts visible in the UI.
+across), and when we last wrote to that system. `outbound.conflicts` keeps every field found
+different on both sides with the policy that settled it; a held conflict stays `held` until the
+two sides agree again, then becomes `closed`. Two-way planning assets (`plan_two_way`) use both
+tables with the outbox, and their `conflicts` check makes held conflicts visible in the UI.
 """
 
 import json
@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.synced_state (
     values_json VARCHAR NOT NULL,
     synced_run_id VARCHAR NOT NULL,
     synced_at TIMESTAMPTZ NOT NULL,
+    written_at TIMESTAMPTZ,
     PRIMARY KEY (entity, record_key, system)
 );
 CREATE SEQUENCE IF NOT EXISTS {SCHEMA}.conflict_ids;
@@ -102,14 +103,29 @@ class SyncLedger:
             }
         return agreed
 
+    def last_written(self, entity: str, system: str) -> dict[str, datetime]:
+        """Per record, when we last wrote it to `system`."""
+        rows = self.warehouse.fetch(
+            f"SELECT record_key, written_at FROM {SCHEMA}.synced_state "
+            "WHERE entity = ? AND system = ? AND written_at IS NOT NULL",
+            [entity, system],
+        )
+        return dict(rows)
+
     def remember(
         self,
         entity: str,
         other_system: str,
         agreements: dict[str, dict[str, Any]],
         run_id: str,
+        *,
+        written_to: str | None = None,
     ) -> None:
-        """Record fields now equal on both sides (merged into what each system held before)."""
+        """Record fields now equal on both sides (merged into what each system held before).
+
+        `written_to` names the system we just wrote these fields to, so that a copy of it read
+        before this moment is known not to show them yet.
+        """
         agreements = {key: values for key, values in agreements.items() if values}
         if not agreements:
             return
@@ -118,7 +134,8 @@ class SyncLedger:
             connection.execute("BEGIN")
             for key, values in agreements.items():
                 for system in (CENTRA, other_system):
-                    self._merge_state(connection, entity, key, system, values, run_id, now)
+                    written = now if system == written_to else None
+                    self._merge_state(connection, entity, key, system, values, run_id, now, written)
             connection.execute("COMMIT")
 
     def record_conflicts(
@@ -145,16 +162,17 @@ class SyncLedger:
             [entity, HELD],
         )
 
-    def _merge_state(self, connection, entity, key, system, values, run_id, now) -> None:
+    def _merge_state(self, connection, entity, key, system, values, run_id, now, written):
         row = connection.execute(
-            f"SELECT values_json FROM {SCHEMA}.synced_state "
+            f"SELECT values_json, written_at FROM {SCHEMA}.synced_state "
             "WHERE entity = ? AND record_key = ? AND system = ?",
             [entity, key, system],
         ).fetchone()
         merged = {**(json.loads(row[0]) if row else {}), **_plain(values)}
+        written = written or (row[1] if row else None)
         connection.execute(
-            f"INSERT OR REPLACE INTO {SCHEMA}.synced_state VALUES (?, ?, ?, ?, ?, ?)",
-            [entity, key, system, json.dumps(merged, sort_keys=True), run_id, now],
+            f"INSERT OR REPLACE INTO {SCHEMA}.synced_state VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [entity, key, system, json.dumps(merged, sort_keys=True), run_id, now, written],
         )
 
     def _close_settled(self, connection, entity, key, held_fields: set[str], run_id) -> None:
@@ -227,8 +245,12 @@ def plan_two_way(
     """
     plan = TwoWayPlan(entity, policies.other_system)
     agreed = ledger.agreed(entity, policies.other_system)
+    written = {
+        system: ledger.last_written(entity, system) for system in (CENTRA, policies.other_system)
+    }
     for key in sorted(set(centra_records) | set(other_records)):
-        centra, other = _comparable(centra_records.get(key)), _comparable(other_records.get(key))
+        sides = [centra_records.get(key), other_records.get(key)]
+        centra, other = (_as_of_our_write(side, key, agreed, written) for side in sides)
         decision = reconcile(key, centra, other, agreed.get(key), policies)
         plan.decisions.append(decision)
 
@@ -241,12 +263,18 @@ def plan_two_way(
 
 def after_sent(ledger: SyncLedger, entity: str, other_system: str, sent: list[Planned], run_id):
     """The fields a target took now agree on both sides."""
-    ledger.remember(
-        entity,
-        other_system,
-        {item.change.record_key: item.change.payload["fields"] for item in sent},
-        run_id,
-    )
+    for target in {item.change.target_system for item in sent}:
+        ledger.remember(
+            entity,
+            other_system,
+            {
+                item.change.record_key: item.change.payload["fields"]
+                for item in sent
+                if item.change.target_system == target
+            },
+            run_id,
+            written_to=target,
+        )
 
 
 def conflicts_check_spec(asset_key: list[str], entity: str) -> dg.AssetCheckSpec:
@@ -304,13 +332,33 @@ def _other(system: str, other_system: str) -> str:
     return other_system if system == CENTRA else CENTRA
 
 
+def _as_of_our_write(
+    side: Side | None, key: str, agreed: dict, written: dict[str, dict[str, datetime]]
+) -> Side | None:
+    """A copy read before our last write to its system, with what that write put there.
+
+    Centra's side is read from the warehouse, which shows our writes only after the next sync of
+    that data type. Without this, a value we just wrote would look like Centra still holding the
+    old one, and the old one would be copied back to the other system.
+    """
+    side = _comparable(side)
+    if side is None or side.read_at is None:
+        return side
+    written_at = written.get(side.system, {}).get(key)
+    if written_at is None or side.read_at >= written_at:
+        return side
+    return Side(side.system, {**side.values, **agreed.get(key, {})}, side.updated_at, side.read_at)
+
+
 def _comparable(side: Side | None) -> Side | None:
     """Values in the form the synced state stores them, so that stored and live compare equal.
 
     Flows give decimals in one canonical form (e.g. money at the currency's places): Decimal("9.9")
     and Decimal("9.90") would be stored as different strings.
     """
-    return None if side is None else Side(side.system, _plain(side.values), side.updated_at)
+    if side is None:
+        return None
+    return Side(side.system, _plain(side.values), side.updated_at, side.read_at)
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:

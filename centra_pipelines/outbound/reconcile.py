@@ -35,6 +35,9 @@ class Side:
     system: str
     values: dict[str, Any]
     updated_at: datetime | None = None
+    # When this copy was read from the system; None when it was read just now. A copy older than
+    # our last write to the system does not show that write yet (see conflicts.plan_two_way).
+    read_at: datetime | None = None
 
 
 @dataclass(frozen=True)

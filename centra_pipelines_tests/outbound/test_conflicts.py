@@ -37,8 +37,8 @@ POLICIES = EntityPolicies.model_validate(
 )
 
 
-def centra(values, updated_at=EARLY):
-    return Side("centra", values, updated_at)
+def centra(values, updated_at=EARLY, read_at=None):
+    return Side("centra", values, updated_at, read_at)
 
 
 def erp(values, updated_at=EARLY):
@@ -208,3 +208,23 @@ def test_the_shipped_policies_load_and_a_bad_file_names_its_line(tmp_path: Path)
     )
     with pytest.raises(ConfigFileError, match=r"conflicts.yaml:\d+: .*neither centra nor erp"):
         load_conflict_config(bad)
+
+
+def test_a_copy_read_before_our_write_is_taken_to_hold_what_we_wrote(ledger_and_outbox):
+    """The warehouse shows our write to Centra only after the next sync; no bounce meanwhile."""
+    ledger, outbox = ledger_and_outbox
+    before = datetime.now(UTC)
+    agreed = {"1": centra({"name": "A"}, read_at=before)}, {"1": erp({"name": "A"})}
+    plan_two_way(ledger, outbox, "customers", POLICIES, *agreed, "r1")
+    from_erp = {"1": centra({"name": "A"}, read_at=before)}, {"1": erp({"name": "B"})}
+    plan = plan_two_way(ledger, outbox, "customers", POLICIES, *from_erp, "r2")
+    after_sent(ledger, "customers", "erp", plan.planned, "r2")
+
+    stale = {"1": centra({"name": "A"}, read_at=before)}, {"1": erp({"name": "B"})}
+    assert plan_two_way(ledger, outbox, "customers", POLICIES, *stale, "r3").planned == []
+
+    fresh = {"1": centra({"name": "C"}, read_at=datetime.now(UTC))}, {"1": erp({"name": "B"})}
+    moved = plan_two_way(ledger, outbox, "customers", POLICIES, *fresh, "r4").planned
+    assert [(p.change.target_system, p.change.payload["fields"]) for p in moved] == [
+        ("erp", {"name": "C"})
+    ]
