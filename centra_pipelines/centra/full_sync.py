@@ -2,7 +2,8 @@
 
 This is the main job: reference data and catalogue first (the markets asset registers the market
 partitions), then prices for every market, then orders and returns for every market x day of the
-window, then the analytics tables derived from them. Each phase is one Dagster run whose steps
+window, then the analytics tables derived from them, then the exchanges with every configured
+system beside Centra (WMS, ERP, PIM, customer service). Each phase is one Dagster run whose steps
 execute in-process, and the partitioned phases are single-run backfills over a partition range, so
 nothing pays a process start per step or partition.
 """
@@ -16,6 +17,7 @@ import dagster as dg
 
 from centra_pipelines.models import metadata
 from centra_pipelines.models.partitions import market_day_partitions, market_partitions
+from centra_pipelines.outbound.exchange import ExchangeReport, run_exchanges
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +41,23 @@ class FullSyncResult:
     api_complexity: int = 0
     api_throttled: int = 0
     api_retries: int = 0
+    exchanges: list[ExchangeReport] = field(default_factory=list)
 
 
 def run_full_sync(
-    defs: dg.Definitions, instance: dg.DagsterInstance, *, start: date, days: int
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    *,
+    start: date,
+    days: int,
+    exchange: bool = True,
+    dry_run: bool = False,
 ) -> FullSyncResult:
-    """Materialize every asset, and every partition of the `days` starting at `start`."""
+    """Materialize every asset, and every partition of the `days` starting at `start`.
+
+    With `exchange`, the configured systems beside Centra are then planned and sent to; with
+    `dry_run` as well, only planned: their runs list what would be sent and send nothing.
+    """
     result = FullSyncResult()
     began = time.monotonic()
 
@@ -59,6 +72,14 @@ def run_full_sync(
     _run(defs, instance, "centra_orders_sync", _range_tags(window_keys), result)
 
     _run(defs, instance, "analytics_build", {}, result)
+
+    if exchange:
+        result.exchanges = run_exchanges(
+            defs,
+            instance,
+            lambda job_name: _run(defs, instance, job_name, {}, result),
+            dry_run=dry_run,
+        )
 
     result.seconds = time.monotonic() - began
     return result
@@ -91,7 +112,7 @@ def _run(
     job_name: str,
     tags: dict[str, str],
     result: FullSyncResult,
-) -> None:
+) -> str:
     logger.info("starting %s", job_name)
     job = defs.resolve_job_def(job_name)
     outcome = job.execute_in_process(
@@ -106,6 +127,7 @@ def _run(
         )
 
     _add_api_cost(instance, outcome.run_id, result)
+    return outcome.run_id
 
 
 def _add_api_cost(instance: dg.DagsterInstance, run_id: str, result: FullSyncResult) -> None:

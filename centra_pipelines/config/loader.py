@@ -33,6 +33,14 @@ def load_model(path: Path, model: type[Model]) -> Model:
         raise ConfigFileError(_describe(path, text, error)) from error
 
 
+def line_in_file(path: Path, key: KeyPath) -> int | str:
+    """The line of a key in a settings file, or "?" when the file or key cannot be found."""
+    try:
+        return key_lines(path.read_text(encoding="utf-8")).get(key, "?")
+    except OSError:
+        return "?"
+
+
 def _yaml_problem(path: Path, error: yaml.YAMLError) -> str:
     mark = getattr(error, "problem_mark", None)
     line = mark.line + 1 if mark is not None else "?"

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pydantic
@@ -60,6 +61,10 @@ class Sensors(_Strict):
 class SyncConfig(_Strict):
     timezone: str = "UTC"
     schedules: Schedules
+    # Per system beside Centra: how often its exchange runs (centra_pipelines/outbound/systems.py).
+    outbound: dict[Literal["wms", "erp", "pim", "support"], ScheduleSettings] = Field(
+        default_factory=dict
+    )
     sensors: Sensors
 
     @pydantic.field_validator("timezone")

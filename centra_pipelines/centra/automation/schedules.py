@@ -12,7 +12,7 @@ from centra_pipelines.centra.automation.refresh import (
     registered_markets,
 )
 from centra_pipelines.centra.full_sync import RANGE_END_TAG, RANGE_START_TAG
-from centra_pipelines.config.loader import ConfigFileError, key_lines
+from centra_pipelines.config.loader import ConfigFileError, line_in_file
 from centra_pipelines.config.sync import ScheduleSettings, SyncConfig, sync_config_path
 from centra_pipelines.models.partitions import market_day_partitions
 
@@ -29,15 +29,8 @@ def _checked(name: str, build):
         return build()
     except dg.DagsterInvalidDefinitionError as error:
         path = sync_config_path()
-        line = _line_of(path, ("schedules", name, "cron"))
+        line = line_in_file(path, ("schedules", name, "cron"))
         raise ConfigFileError(f"{path}:{line}: schedules.{name}.cron: {error}") from error
-
-
-def _line_of(path, key: tuple[str, ...]) -> int | str:
-    try:
-        return key_lines(path.read_text(encoding="utf-8")).get(key, "?")
-    except OSError:
-        return "?"
 
 
 def build_schedules(config: SyncConfig) -> list[dg.ScheduleDefinition]:
