@@ -364,7 +364,17 @@ def _cancel(sandbox: Sandbox) -> list[tuple]:
         "{ userErrors { message } } }",
     )
     payment = sandbox.app.db.scalar("SELECT MAX(id) FROM payments WHERE orderNumber = ?", (number,))
-    return [("Order", "UPDATED", number), ("PaymentHistoryEntry", "CREATED", payment)]
+    # The released allocations are stock moves, announced on the sizes (digest §4.3).
+    released = sandbox.app.db.all(
+        "SELECT DISTINCT productSizeId FROM orderLines WHERE orderNumber = ? AND quantity > 0 "
+        "ORDER BY id",
+        (number,),
+    )
+    return [
+        ("Order", "UPDATED", number),
+        ("PaymentHistoryEntry", "CREATED", payment),
+        *(("ProductSize", "UPDATED", row["productSizeId"]) for row in released),
+    ]
 
 
 def _ship(sandbox: Sandbox) -> list[tuple]:

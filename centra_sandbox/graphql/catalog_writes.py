@@ -67,6 +67,7 @@ def resolve_update_product(_: Any, info: GraphQLResolveInfo, id: int, input: dic
     if input.get("name") is not None and not input["name"].strip():
         errors.error("name must not be empty.", "input", "name")
     grams = _weight_grams(input.get("weight"), errors)
+    country_id = _country_id(ctx, input.get("countryOfOrigin"), errors)
     if errors.errors:
         return errors.payload(product=product)
 
@@ -74,6 +75,10 @@ def resolve_update_product(_: Any, info: GraphQLResolveInfo, id: int, input: dic
         _set_columns(ctx, "products", id, PRODUCT_COLUMNS, input)
         if grams is not None:
             ctx.db.execute("UPDATE products SET weightGrams = ? WHERE id = ?", (grams, id))
+        if country_id is not None:
+            ctx.db.execute(
+                "UPDATE products SET countryOfOriginId = ? WHERE id = ?", (country_id, id)
+            )
         _apply_attribute_ops(ctx, "Product", id, ops, errors)
         _touched(ctx, "Product", id)
     return errors.payload(product=ctx.db.one("SELECT * FROM products WHERE id = ?", (id,)))
@@ -91,6 +96,21 @@ def _product_attribute_ops(ctx: RequestContext, input: dict, errors: UserErrors)
         *_mapped_ops(ctx, "Product", input, "unassignMappedAttributes", "unset", errors),
         *_dynamic_ops(ctx, "Product", input, "assignDynamicAttributes", "set", errors),
     ]
+
+
+def _country_id(ctx: RequestContext, country: dict | None, errors: UserErrors) -> int | None:
+    """The country a CountryInput names (exactly one of id and code), or None."""
+    if country is None:
+        return None
+    given = {key: value for key, value in country.items() if value is not None}
+    if len(given) != 1:
+        errors.error("CountryInput takes exactly one of id, code.", "input", "countryOfOrigin")
+        return None
+    column, value = next(iter(given.items()))
+    found = ctx.db.scalar(f"SELECT id FROM countries WHERE {column} = ?", (value,))
+    if found is None:
+        errors.error(f"Could not find Country with {column} {value}.", "input", "countryOfOrigin")
+    return found
 
 
 def _weight_grams(weight: dict | None, errors: UserErrors) -> int | None:

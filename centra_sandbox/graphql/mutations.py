@@ -1,5 +1,7 @@
 """Mutation resolvers (digest §5.1, §5.3). Business failures are userErrors, never exceptions.
 
+Order updates and cancellations live in order_writes.py.
+
 Every write is recorded in the change feed before it commits (events/feed.py). Selectors,
 userErrors and the transaction helper live in writes.py, shared with the other write modules.
 """
@@ -11,17 +13,12 @@ from graphql import GraphQLResolveInfo
 
 from centra_sandbox.graphql.common import SIZE_SELECT
 from centra_sandbox.graphql.context import RequestContext
-from centra_sandbox.graphql.writes import (
-    UserErrors,
-    check_external_id,
-    find,
-    remember_external_id,
-)
+from centra_sandbox.graphql.writes import UserErrors, find
 
 mutation = MutationType()
 payload_interface = InterfaceType("Payload", lambda *_: None)
 
-__all__ = ["UserErrors", "mutation", "recompute_grand_total"]
+__all__ = ["UserErrors", "mutation"]
 
 
 def _find_order(
@@ -246,116 +243,6 @@ def resolve_confirm_order(_: Any, info: GraphQLResolveInfo, input: dict) -> dict
 
 def _reload(ctx: RequestContext, order: dict) -> dict:
     return ctx.db.one("SELECT * FROM orders WHERE number = ?", (order["number"],))
-
-
-@mutation.field("updateDirectToConsumerOrder")
-def resolve_update_order(_: Any, info: GraphQLResolveInfo, order: dict, input: dict) -> dict:
-    ctx, errors = info.context, UserErrors()
-    row = _find_order(ctx, order, errors, "order")
-    if row is None:
-        return errors.payload(order=None)
-    cancellations = _validate_cancellations(ctx, row, input.get("cancelLines") or [], errors)
-    check_external_id(input.get("externalId"), errors, "input", "externalId")
-    if errors.errors:
-        return errors.payload(order=row)
-    for column in ("otherComment", "internalComment", "isOnHold"):
-        if input.get(column) is not None:
-            value = int(input[column]) if column == "isOnHold" else input[column]
-            ctx.db.execute(
-                f"UPDATE orders SET {column} = ? WHERE number = ?", (value, row["number"])
-            )
-    # An ERP writes its document id back here; it lands in the caller's ID conversion table.
-    remember_external_id(ctx, "Order", row["number"], input.get("externalId"))
-    for line_id, quantity in cancellations:
-        ctx.db.execute(
-            "UPDATE orderLines SET quantity = quantity - ?, "
-            "cancelledQuantity = cancelledQuantity + ? "
-            "WHERE id = ?",
-            (quantity, quantity, line_id),
-        )
-    if cancellations:
-        recompute_grand_total(ctx, row["number"])
-    _touch_order(ctx, row["number"])
-    ctx.changes.order(row["number"], "UPDATED")
-    ctx.db.commit()
-    return errors.payload(order=_reload(ctx, row))
-
-
-def _validate_cancellations(ctx, order: dict, entries: list[dict], errors: UserErrors) -> list:
-    result = []
-    for i, entry in enumerate(entries):
-        path = ("input", "cancelLines", i)
-        line = ctx.db.one(
-            "SELECT l.*, COALESCE((SELECT SUM(quantity) FROM shipmentLines "
-            "WHERE orderLineId = l.id), 0)"
-            " AS shipped FROM orderLines l WHERE l.id = ? AND l.orderNumber = ?",
-            (entry["line"]["id"], order["number"]),
-        )
-        if line is None:
-            errors.error(
-                f"Could not find OrderLine with ID {entry['line']['id']} "
-                f"on order {order['number']}.",
-                *path,
-                "line",
-            )
-            continue
-        open_quantity = line["quantity"] - line["shipped"]
-        if not 1 <= entry["quantity"] <= open_quantity:
-            errors.error(
-                f"Can cancel 1 to {open_quantity} of line {line['id']} (unshipped quantity); "
-                f"got {entry['quantity']}.",
-                *path,
-                "quantity",
-            )
-            continue
-        result.append((line["id"], entry["quantity"]))
-    return result
-
-
-def recompute_grand_total(ctx: RequestContext, number: int) -> None:
-    """grandTotal = Σ line values + shipping + handling − order-level discounts."""
-    ctx.db.execute(
-        "UPDATE orders SET grandTotalCents = (SELECT COALESCE(SUM(quantity * unitPriceCents), 0) "
-        "FROM orderLines WHERE orderNumber = orders.number) + shippingCents + handlingCents "
-        "- discountCents WHERE number = ?",
-        (number,),
-    )
-
-
-@mutation.field("cancelDirectToConsumerOrder")
-def resolve_cancel_order(_: Any, info: GraphQLResolveInfo, id=None, order=None, input=None) -> dict:
-    ctx, errors = info.context, UserErrors()
-    selector = order if order is not None else {"id": id}
-    row = _find_order(ctx, selector, errors, "order" if order is not None else "id")
-    if row is None:
-        return errors.payload(order=None)
-    captured = ctx.db.scalar(
-        "SELECT COUNT(*) FROM payments WHERE orderNumber = ? AND entryType = 'CAPTURE' "
-        "AND status = 'SUCCESS'",
-        (row["number"],),
-    )
-    if row["status"] in ("SHIPPED", "ARCHIVED", "CANCELLED") or captured:
-        errors.error(
-            f"Order {row['number']} is {row['status']} and has {captured} captures; only orders "
-            "without captures can be cancelled. Create a return and refund instead.",
-            "id",
-        )
-        return errors.payload(order=row)
-    ctx.db.execute("UPDATE orders SET status = 'CANCELLED' WHERE number = ?", (row["number"],))
-    _touch_order(ctx, row["number"])
-    # Cancelling is an update of the order, not a deletion (digest §6).
-    ctx.changes.order(row["number"], "UPDATED")
-    if (input or {}).get("cancelAuthorization", True) is not False:
-        payment_id = ctx.db.execute(
-            "INSERT INTO payments (orderNumber, createdAt, status, entryType, externalReference, "
-            "paymentMethod, valueCents, source) SELECT number, ?, 'SUCCESS', 'CANCEL', "
-            "'psp-' || substr(id, 1, 12), paymentPlugin, grandTotalCents, 'Integration API' "
-            "FROM orders WHERE number = ?",
-            (ctx.now, row["number"]),
-        )
-        ctx.changes.of_order("PaymentHistoryEntry", payment_id, row["number"], "CREATED")
-    ctx.db.commit()
-    return errors.payload(order=_reload(ctx, row))
 
 
 BINDABLES = [mutation, payload_interface]

@@ -14,6 +14,7 @@ from centra_sandbox.graphql import (
     fulfilment,
     id_conversions,
     mutations,
+    order_writes,
     orders,
     price_writes,
 )
@@ -35,5 +36,6 @@ def build_schema() -> GraphQLSchema:
         *catalog_writes.BINDABLES,
         *customer_writes.BINDABLES,
         *price_writes.BINDABLES,
+        *order_writes.BINDABLES,
     ]
     return make_executable_schema(type_defs, *bindables)
