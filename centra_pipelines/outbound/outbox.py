@@ -6,6 +6,8 @@ asset maps what came in and stores each intended change in `outbound.planned` wi
 skipping those whose content matches what `outbound.last_sent` says the target already holds, and
 marks each one `sent`, `unchanged` or `failed`. A failed change stays to be sent again; a sent one
 is never sent twice. Both tables live in the warehouse, so they are as durable as the data.
+A change the target asked Centra for itself, read back from Centra, is stored as `echo`: the
+target already holds it, so it counts as sent without being sent (docs/outbound.md).
 """
 
 import hashlib
@@ -25,6 +27,7 @@ SCHEMA = "outbound"
 
 _DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+CREATE SEQUENCE IF NOT EXISTS {SCHEMA}.change_numbers;
 CREATE TABLE IF NOT EXISTS {SCHEMA}.planned (
     change_id VARCHAR PRIMARY KEY,
     target_system VARCHAR NOT NULL,
@@ -62,6 +65,8 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.last_sent (
 PENDING, HELD, REJECTED = "pending", "held", "rejected"
 Identity = tuple[str, str, str]  # target system, entity, record key
 SENT, UNCHANGED, FAILED, SUPERSEDED = "sent", "unchanged", "failed", "superseded"
+# Content the target holds because it made the change itself: recorded, never sent.
+ECHO = "echo"
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,16 @@ class Planned:
     change: Change
     status: str
     reason: str | None = None
+    handled_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LastSent:
+    """What the target holds of one record, as we last sent (or acknowledged) it."""
+
+    payload: dict[str, Any]
+    content_hash: str
+    sent_at: datetime
 
 
 @dataclass
@@ -141,26 +156,63 @@ class Outbox:
                 if not change.reason:
                     self._supersede(connection, identity, run_id, now)
                 status = REJECTED if change.reason else HELD if hold else PENDING
-                change_id = f"{run_id}:{len(planned):09d}"
-                connection.execute(
-                    f"INSERT INTO {SCHEMA}.planned VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-                    [
-                        change_id,
-                        change.target_system,
-                        change.entity,
-                        change.record_key,
-                        change.payload_json,
-                        change.content_hash,
-                        change.source,
-                        status,
-                        change.reason,
-                        run_id,
-                        now,
-                    ],
-                )
+                change_id = self._insert(connection, change, status, change.reason, run_id, now)
                 planned.append(Planned(change_id, change, status, change.reason))
         return planned, unchanged
+
+    def acknowledge(self, changes: Iterable[Change], run_id: str, reason: str) -> list[Planned]:
+        """Record content the target holds because it asked for the change itself (an echo).
+
+        Each change is stored with status `echo` and the reason, becomes the target's last-sent
+        state and supersedes the record's waiting plans, so neither this run nor a later one
+        sends it back. Content the target already holds, with nothing waiting, is skipped.
+        """
+        changes = list(changes)
+        identities = {_identity(change) for change in changes}
+        last = self._last_sent_hashes(identities)
+        waiting = self._waiting_keys(identities)
+
+        now = datetime.now(UTC)
+        acknowledged = []
+        with self._transaction() as connection:
+            for change in changes:
+                identity = _identity(change)
+                if identity not in waiting and last.get(identity) == change.content_hash:
+                    continue
+                self._supersede(connection, identity, run_id, now)
+                change_id = self._insert(connection, change, ECHO, reason, run_id, now)
+                self._mark(connection, change_id, ECHO, run_id, now, reason)
+                self._remember_sent(connection, change, run_id, now)
+                acknowledged.append(Planned(change_id, change, ECHO, reason, now))
+        return acknowledged
+
+    def last_sent(
+        self, target_system: str, entity: str, keys: Iterable[str]
+    ) -> dict[str, LastSent]:
+        """What the target holds of these records of `entity`, by record key."""
+        rows = self._rows_for(
+            {(target_system, entity, key) for key in keys},
+            f"SELECT record_key, payload_json, content_hash, sent_at FROM {SCHEMA}.last_sent",
+        )
+        return {key: LastSent(json.loads(payload), hash_, at) for key, payload, hash_, at in rows}
+
+    def sent_after(self, target_system: str, entity: str, since: datetime) -> list[Planned]:
+        """Changes of `entity` the target took after `since`, oldest first, with when."""
+        rows = self.warehouse.fetch(
+            f"SELECT change_id, record_key, payload_json, source, handled_at FROM {SCHEMA}.planned "
+            "WHERE target_system = ? AND entity = ? AND status = ? AND handled_at > ? "
+            "ORDER BY handled_at, change_id",
+            [target_system, entity, SENT, since],
+        )
+        return [
+            Planned(
+                change_id,
+                Change(target_system, entity, key, json.loads(payload), source),
+                SENT,
+                handled_at=handled_at,
+            )
+            for change_id, key, payload, source, handled_at in rows
+        ]
 
     def due(self, target_system: str, entity: str) -> list[Planned]:
         """Pending and failed changes (one per record, the newest), in the order planned."""
@@ -211,6 +263,15 @@ class Outbox:
             list(_identity(change)),
         )
         return int(rows[0][0]) if rows else None
+
+    def remote_ids(self, target_system: str, entity: str) -> dict[str, int]:
+        """Every id the target gave records of `entity` we created there, by record key."""
+        rows = self.warehouse.fetch(
+            f"SELECT record_key, remote_id FROM {SCHEMA}.remote_ids "
+            "WHERE target_system = ? AND entity = ?",
+            [target_system, entity],
+        )
+        return {key: int(remote_id) for key, remote_id in rows}
 
     def remember_remote_id(self, change: Change, remote_id: int) -> None:
         """Record a created object's id at once, so a rerun continues instead of creating twice."""
@@ -283,6 +344,27 @@ class Outbox:
         )
 
     @staticmethod
+    def _insert(connection, change: Change, status: str, reason, run_id: str, now) -> str:
+        change_id = _next_change_id(connection, run_id)
+        connection.execute(
+            f"INSERT INTO {SCHEMA}.planned VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+            [
+                change_id,
+                change.target_system,
+                change.entity,
+                change.record_key,
+                change.payload_json,
+                change.content_hash,
+                change.source,
+                status,
+                reason,
+                run_id,
+                now,
+            ],
+        )
+        return change_id
+
+    @staticmethod
     def _mark(connection, change_id: str, status: str, run_id: str, now, reason) -> None:
         connection.execute(
             f"UPDATE {SCHEMA}.planned SET status = ?, reason = ?, handled_run_id = ?, "
@@ -296,6 +378,12 @@ def describe_reasons(planned: list[Planned], limit: int = 10) -> str:
     shown = [f"{item.change.source}: {item.reason}" for item in planned[:limit]]
     more = f" (+{len(planned) - limit} more)" if len(planned) > limit else ""
     return "; ".join(shown) + more
+
+
+def _next_change_id(connection: duckdb.DuckDBPyConnection, run_id: str) -> str:
+    """Unique across plan calls and assets of one run; zero-padded so ids sort in planned order."""
+    number = connection.execute(f"SELECT nextval('{SCHEMA}.change_numbers')").fetchone()[0]
+    return f"{number:012d}:{run_id}"
 
 
 def _identity(change: Change) -> Identity:

@@ -483,39 +483,43 @@ def examples():
     return load_mappings()
 
 
-def centra_order() -> dict:
+def warehouse_order() -> dict:
+    """An order as the ERP flow reads it: a centra_raw.orders row plus method and attributes."""
     return {
-        "id": "1497ccf644db871e1e4026d101bde6f3",
-        "number": 39790,
+        "order_id": "1497ccf644db871e1e4026d101bde6f3",
+        "order_number": 39790,
         "status": "CONFIRMED",
-        "orderDate": "2024-03-31T23:15:00+00:00",
-        "currencyBaseRate": 0.0871,
-        "isOnHold": False,
-        "otherComment": "  Leave at the door. " + "x" * 300,
-        "country": {"code": "se"},
-        "grandTotal": {"value": 6075.0, "currency": {"code": "SEK"}},
-        "grandTotalExTax": {"value": 4860.0},
-        "totals": {"shipping": {"value": 49.0}, "taxIncluded": {"value": 1215.0}},
-        "lines": [{"taxPercent": 25.0, "quantity": 9}],
-        "shippingPriceGroup": {"shippingOption": {"uri": "express"}},
-        "paymentMethod": {"uri": "klarna-checkout-v3"},
+        "order_date": datetime(2024, 3, 31, 23, 15, tzinfo=UTC),
+        "currency": "SEK",
+        "currency_base_rate": Decimal("0.08710000"),
+        "is_on_hold": False,
+        "other_comment": "  Leave at the door. " + "x" * 300,
+        "country_code": "se",
+        "customer_id": 28,
+        "grand_total": Decimal("6075.0000"),
+        "grand_total_ex_tax": Decimal("4860.0000"),
+        "shipping": Decimal("49.0000"),
+        "handling": None,
+        "discounts": Decimal("0.0000"),
+        "tax_included": Decimal("1215.0000"),
+        "payment_method": "Klarna Checkout V3",
         "attributes": copy.deepcopy(CENTRA_ATTRIBUTES),
     }
 
 
-def test_a_centra_order_becomes_an_erp_sales_order(examples):
-    result = apply(examples["erp", "orders", "to_system"], centra_order())
+def test_a_warehouse_order_becomes_an_erp_sales_order(examples):
+    result = apply(examples["erp", "orders", "to_system"], warehouse_order())
 
     assert result.problems == []
     values = result.values
-    assert values["external_id"] == "39790"
+    assert (values["external_id"], values["customer_number"]) == ("39790", "28")
     assert values["status_code"] == "20"
     assert values["order_date"] == "2024-04-01"
-    assert (values["currency"], values["grand_total"]) == ("SEK", Decimal("6075.0"))
-    assert values["shipping_amount"] == Decimal("49.0")
+    assert (values["currency"], values["grand_total"]) == ("SEK", Decimal("6075.0000"))
+    assert values["shipping_amount"] == Decimal("49.0000")
+    assert values["handling_amount"] == Decimal("0")
     assert values["grand_total_base"] == Decimal("529.13")
-    assert values["base_currency_rate"] == Decimal("0.0871")
-    assert (values["vat_code"], values["shipping_method"]) == ("S25", "EXP")
+    assert values["base_currency_rate"] == Decimal("0.08710000")
     assert (values["payment_method"], values["country_code"]) == ("KLARNA", "SE")
     assert values["note"].startswith("Leave at the door.") and len(values["note"]) == 250
     assert values["sales_channel"] == "CENTRA-DTC"
@@ -523,14 +527,39 @@ def test_a_centra_order_becomes_an_erp_sales_order(examples):
 
 
 def test_an_order_with_an_unknown_payment_method_is_held_back(examples):
-    order = centra_order() | {"paymentMethod": {"uri": "cash-on-delivery"}, "totals": {}}
-    order["shippingPriceGroup"] = {"shippingOption": {"uri": "drone"}}
+    order = warehouse_order() | {"payment_method": "Cash on delivery", "shipping": None}
 
     result = apply(examples["erp", "orders", "to_system"], order)
 
     assert [(p.field, p.kind) for p in result.problems] == [("payment_method", "unmapped")]
-    assert result.values["shipping_method"] == "OTHER"
     assert result.values["shipping_amount"] == Decimal("0")
+
+
+def test_an_order_line_gets_its_vat_code_and_its_ledger_amount(examples):
+    line = {
+        "line_id": 1,
+        "order_number": 39790,
+        "sku": " Prod123Var456789S ",
+        "product_name": "Björk Ullkofta",
+        "quantity": 9,
+        "cancelled_quantity": 1,
+        "currency": "SEK",
+        "unit_price": Decimal("675.0000"),
+        "line_value": Decimal("6075.0000"),
+        "tax_percent": Decimal("25.0000"),
+        "currency_base_rate": Decimal("0.0871"),
+    }
+
+    result = apply(examples["erp", "order_lines", "to_system"], line)
+
+    assert result.problems == []
+    assert (result.values["external_id"], result.values["order_external_id"]) == ("1", "39790")
+    assert (result.values["sku"], result.values["vat_code"]) == ("Prod123Var456789S", "V25")
+    assert result.values["line_amount_base"] == Decimal("529.13")
+    unknown_rate = apply(
+        examples["erp", "order_lines", "to_system"], line | {"tax_percent": Decimal("7.7")}
+    )
+    assert [(p.field, p.kind) for p in unknown_rate.problems] == [("vat_code", "unmapped")]
 
 
 def test_a_wms_stock_row_becomes_a_centra_stock_level(examples):

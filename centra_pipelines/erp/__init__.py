@@ -1,0 +1,1 @@
+"""The ERP: orders, payments and credit notes out, its document numbers back (docs/erp.md)."""
