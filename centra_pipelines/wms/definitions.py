@@ -3,6 +3,17 @@
 import dagster as dg
 
 from centra_pipelines.connectors.files import FileExchange
+from centra_pipelines.wms.cancellations import (
+    wms_cancellations_plan,
+    wms_cancellations_sent_to_centra,
+)
+from centra_pipelines.wms.orders import wms_orders_plan, wms_orders_sent_to_wms
+from centra_pipelines.wms.returns import (
+    wms_return_notices_plan,
+    wms_return_notices_sent_to_wms,
+    wms_returns_plan,
+    wms_returns_sent_to_centra,
+)
 from centra_pipelines.wms.shipments import wms_shipments_plan, wms_shipments_sent_to_centra
 from centra_pipelines.wms.stock import wms_stock_plan, wms_stock_sent_to_centra
 
@@ -30,14 +41,46 @@ shipments_dry_run_job = dg.define_asset_job(
     description="Claim the WMS's shipment files and list what would be sent; sends nothing.",
 )
 
+PLAN_ASSETS = [
+    wms_stock_plan,
+    wms_shipments_plan,
+    wms_orders_plan,
+    wms_cancellations_plan,
+    wms_returns_plan,
+    wms_return_notices_plan,
+]
+SEND_ASSETS = [
+    wms_stock_sent_to_centra,
+    wms_shipments_sent_to_centra,
+    wms_orders_sent_to_wms,
+    wms_cancellations_sent_to_centra,
+    wms_returns_sent_to_centra,
+    wms_return_notices_sent_to_wms,
+]
+
+sync_job = dg.define_asset_job(
+    "wms_sync",
+    selection=dg.AssetSelection.assets(*PLAN_ASSETS, *SEND_ASSETS),
+    description="Every WMS flow: claim the WMS's files and send them to Centra, and write "
+    "orders, order changes and return notices to the WMS folder.",
+)
+
+dry_run_job = dg.define_asset_job(
+    "wms_dry_run",
+    selection=dg.AssetSelection.assets(*PLAN_ASSETS),
+    description="Plan every WMS flow and list what would be sent or written; sends nothing.",
+)
+
 defs = dg.Definitions(
-    assets=[
-        wms_stock_plan,
-        wms_stock_sent_to_centra,
-        wms_shipments_plan,
-        wms_shipments_sent_to_centra,
+    assets=[*PLAN_ASSETS, *SEND_ASSETS],
+    jobs=[
+        stock_to_centra_job,
+        stock_dry_run_job,
+        shipments_to_centra_job,
+        shipments_dry_run_job,
+        sync_job,
+        dry_run_job,
     ],
-    jobs=[stock_to_centra_job, stock_dry_run_job, shipments_to_centra_job, shipments_dry_run_job],
     resources={
         "wms_files": FileExchange(
             url=dg.EnvVar("CENTRA_WMS_FOLDER_URL"), file_format="csv", create_missing_folders=True

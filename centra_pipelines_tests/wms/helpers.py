@@ -27,3 +27,23 @@ def run(wms_fixture, *assets) -> dg.ExecuteInProcessResult:
 def metadata(result, key: str) -> dict:
     materialization = result.asset_materializations_for_node(key)[0]
     return {name: value.value for name, value in materialization.metadata.items()}
+
+
+def resync_order(synced, number: int) -> None:
+    """Read one order's partition from Centra again, as the order sync would after a change."""
+    order = synced.order(number)
+    synced.warehouse.close()
+    key = f"{order['day']:%Y-%m-%d}|{order['market_id']}"
+    result = defs.resolve_job_def("centra_orders_sync").execute_in_process(
+        instance=synced.instance, partition_key=key
+    )
+    assert result.success
+
+
+def run_assets(wms_fixture, *assets) -> dg.ExecuteInProcessResult:
+    """Materialize WMS assets against the synced sandbox; failures are returned, not raised."""
+    synced, _, resources = wms_fixture
+    synced.warehouse.close()
+    return dg.materialize(
+        list(assets), resources=resources, instance=synced.instance, raise_on_error=False
+    )

@@ -1,0 +1,144 @@
+"""Files we write for the WMS: planned in the outbox, written one file per record, atomically.
+
+The flows that send Centra's records to the WMS (orders, return notices) share this: planning
+stores one `Change` per record, and sending writes each due change as one file in the WMS
+folder's outgoing subfolder. One file per record rather than one per run, so that a file the WMS
+refuses holds up one order, a failed write is retried for that record alone, and the outbox's
+per-record state (sent, unchanged, failed) is exactly what the folder holds.
+
+File names carry the record key and the first characters of the content hash, so a rerun after
+a crash between writing and recording rewrites the same file instead of adding a second one.
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+
+import dagster as dg
+
+from centra_pipelines.connectors.files import FileExchange, FileExchangeError
+from centra_pipelines.connectors.formats import RecordError
+from centra_pipelines.outbound.files import FilePlan
+from centra_pipelines.outbound.outbox import (
+    SCHEMA,
+    Change,
+    Outbox,
+    Outcome,
+    Planned,
+    batches,
+    describe_reasons,
+)
+from centra_pipelines.warehouse import DuckDBWarehouse
+
+TARGET = "wms"
+# Files recorded per outbox transaction: a crash loses at most this many records' state.
+FILES_PER_BATCH = 50
+
+# (file name, rows) of one planned record; `first` says the WMS never got this record before.
+FileOf = Callable[[Planned, bool], tuple[str, list[dict[str, str]]]]
+
+
+def plan_records(
+    outbox: Outbox,
+    changes: Iterable[Change],
+    run_id: str,
+    *,
+    echoes: Iterable[Change] = (),
+    echo_reason: str = "",
+) -> tuple[FilePlan, list[Planned]]:
+    """Store the changes of a run in the outbox; the plan carries metadata and the check.
+
+    `echoes` (some of `changes`) show the WMS only what it asked Centra for itself: they are
+    recorded as what the WMS holds and counted unchanged, and no file is written for them, now
+    or later. Returns the plan and the echoes newly recorded this run.
+    """
+    changes, echoes = list(changes), list(echoes)
+    acknowledged = outbox.acknowledge(echoes, run_id, echo_reason)
+    echoed = {change.record_key for change in echoes}
+    rest = [change for change in changes if change.record_key not in echoed]
+    planned, unchanged = outbox.plan(rest, run_id)
+    plan = FilePlan(planned=planned, unchanged=unchanged + len(echoes), rows=len(changes))
+    return plan, acknowledged
+
+
+def sent_keys(warehouse: DuckDBWarehouse, entity: str, keys: Iterable[str] = ()) -> set[str]:
+    """Record keys of `entity` the WMS already got from us (all of them when `keys` is empty)."""
+    if not warehouse.fetch(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [SCHEMA, "last_sent"],
+    ):
+        return set()
+    query = f"SELECT record_key FROM {SCHEMA}.last_sent WHERE target_system = ? AND entity = ?"
+    wanted = list(keys)
+    if wanted:
+        query += " AND list_contains(?, record_key)"
+    parameters = [TARGET, entity, *([wanted] if wanted else [])]
+    return {row[0] for row in warehouse.fetch(query, parameters)}
+
+
+def write_due_files(
+    context: dg.AssetExecutionContext,
+    wms_files: FileExchange,
+    outbox: Outbox,
+    entity: str,
+    file_of: FileOf,
+) -> dg.MaterializeResult:
+    """Write every due change of `entity` as a file; raise dg.Failure naming what failed."""
+    run_id = context.run.run_id
+    needed, unchanged = outbox.split_unchanged(outbox.due(TARGET, entity))
+    outbox.record(Outcome(unchanged=unchanged), run_id)
+    before = sent_keys(outbox.warehouse, entity, [item.change.record_key for item in needed])
+
+    outcome = Outcome(unchanged=unchanged)
+    for batch in batches(needed, FILES_PER_BATCH):
+        done = Outcome()
+        for planned in batch:
+            first = planned.change.record_key not in before
+            written = _write_one(context, wms_files, planned, file_of, first)
+            (done.sent if written else done.failed).append(planned)
+        outbox.record(done, run_id)
+        outcome.sent += done.sent
+        outcome.failed += done.failed
+
+    context.log.info(
+        "%s: %d files written to %s, %d unchanged, %d failed",
+        entity,
+        len(outcome.sent),
+        wms_files.display_url,
+        len(unchanged),
+        len(outcome.failed),
+    )
+    if outcome.failed:
+        raise dg.Failure(
+            f"{len(outcome.failed)} {entity} files could not be written "
+            f"({describe_reasons(outcome.failed, limit=5)}); {len(outcome.sent)} were. The "
+            "failed ones stay planned and are written by the next run once the folder is "
+            "reachable again (outbound.planned has each reason)."
+        )
+    return dg.MaterializeResult(metadata={"sent": len(outcome.sent), "unchanged": len(unchanged)})
+
+
+def _write_one(
+    context: dg.AssetExecutionContext,
+    wms_files: FileExchange,
+    planned: Planned,
+    file_of: FileOf,
+    first: bool,
+) -> bool:
+    name, rows = file_of(planned, first)
+    try:
+        # Overwrite: the name holds the content hash, so an existing file is this very content.
+        wms_files.write_records(name, rows, overwrite=True)
+    except (FileExchangeError, RecordError, OSError) as error:
+        planned.reason = str(error)[:500]
+        context.log.error("%s not written: %s", name, error)
+        return False
+    return True
+
+
+def file_name(prefix: str, change: Change) -> str:
+    """`<prefix>-<record key>-<8 hash characters>.csv`."""
+    return f"{prefix}-{change.record_key}-{change.content_hash[:8]}.csv"
+
+
+def as_text(row: Mapping[str, object]) -> dict[str, str]:
+    """A file row: every value as text, absent values as empty cells."""
+    return {name: "" if value is None else str(value) for name, value in row.items()}
