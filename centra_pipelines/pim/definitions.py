@@ -1,0 +1,36 @@
+"""The PIM's assets, the REST resource it is read through, and the jobs that run them."""
+
+import dagster as dg
+
+from centra_pipelines.connectors.rest import RestApiClient
+from centra_pipelines.pim.assets import pim_enrichment_plan, pim_enrichment_sent_to_centra
+from centra_pipelines.pim.reading import PAGE_SIZE
+
+sync_job = dg.define_asset_job(
+    "pim_sync",
+    selection=dg.AssetSelection.assets(pim_enrichment_plan, pim_enrichment_sent_to_centra),
+    description="Read the products the PIM changed and write what differs to Centra.",
+)
+
+dry_run_job = dg.define_asset_job(
+    "pim_dry_run",
+    selection=dg.AssetSelection.assets(pim_enrichment_plan),
+    description="Read the products the PIM changed and list what would be written; sends nothing.",
+)
+
+defs = dg.Definitions(
+    assets=[pim_enrichment_plan, pim_enrichment_sent_to_centra],
+    jobs=[sync_job, dry_run_job],
+    resources={
+        "pim_api": RestApiClient(
+            base_url=dg.EnvVar("CENTRA_PIM_URL"),
+            auth="bearer",
+            token=dg.EnvVar("CENTRA_PIM_TOKEN"),
+            paging="cursor",
+            items_path="data",
+            cursor_path="next_cursor",
+            cursor_param="cursor",
+            page_size=PAGE_SIZE,
+        )
+    },
+)
