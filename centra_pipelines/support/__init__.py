@@ -1,0 +1,1 @@
+"""Support tickets and customer-service interactions from the help desk, noted in Centra."""
