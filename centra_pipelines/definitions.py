@@ -7,6 +7,10 @@ from centra_pipelines.centra import definitions as centra
 from centra_pipelines.centra.assets.quarantine import DataContracts
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.contracts.card_data import install_log_redaction
+from centra_pipelines.erp import definitions as erp
+from centra_pipelines.outbound.definitions import outbound_definitions
+from centra_pipelines.pim import definitions as pim
+from centra_pipelines.support import definitions as support
 from centra_pipelines.warehouse import definitions as warehouse
 from centra_pipelines.wms import definitions as wms
 
@@ -35,5 +39,13 @@ def _shared_definitions() -> dg.Definitions:
 
 
 defs = dg.Definitions.merge(
-    centra.defs, analytics.defs, warehouse.defs, wms.defs, _shared_definitions()
+    centra.defs,
+    analytics.defs,
+    warehouse.defs,
+    wms.defs,
+    erp.defs,
+    pim.defs,
+    support.defs,
+    outbound_definitions(),
+    _shared_definitions(),
 )

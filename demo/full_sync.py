@@ -1,12 +1,16 @@
-"""`make demo`: a full sync of the seeded sandbox into DuckDB, checked against the sandbox.
+"""`make demo`: the main job against the Centra sandbox and a stand-in of each system beside it.
 
-Starts the Centra sandbox on a loopback port, runs the main job (every asset, every partition of the
-seeded window) in this process, then prints rows per table next to the sandbox's own counts, order
-totals per market and currency, the API cost and the time taken. Exits 1 on any mismatch or on any
-HTTP 429 during the sync.
+Starts the Centra sandbox, a PostgreSQL server holding the example ERP, a WMS folder, the PIM and
+the help desk (seeded from Centra as at go-live, with a few differences), then runs the main job
+in this process: every Centra asset and partition of the seeded window into DuckDB, then the
+exchanges with each system. It prints rows per table next to the sandbox's own counts, order
+totals per market and currency, the API cost, what each system now holds and the conflicts
+settled. Then it runs the main job again, which must send nothing anywhere. Exits 1 on any
+mismatch, any HTTP 429, or anything sent by the second run.
 """
 
 import argparse
+import os
 import sys
 
 import dagster as dg
@@ -16,31 +20,69 @@ from centra_pipelines.definitions import defs
 from centra_pipelines.warehouse import DuckDBWarehouse, record_history
 from centra_sandbox import BAD_RECORD_KINDS, start_sandbox
 from demo.environment import (
+    DEMO_DIR,
     WAREHOUSE_PATH,
     DemoData,
     export_environment,
     prepare_dagster_home,
 )
+from demo.exchanges import print_exchanges, print_holdings
 from demo.verify import compare_counts, compare_order_totals, rejects_summary
+from sandbox_systems.go_live import start_neighbours
+from sandbox_systems.postgres import run_postgres
 
 
 def main(argv: list[str] | None = None) -> int:
     arguments = _parse(argv)
     data = DemoData(seed=arguments.seed, orders=arguments.orders)
     prepare_dagster_home()
+    # The systems beside Centra start empty each time, so the warehouse's record of what was sent
+    # to them (the outbox) must start empty too.
+    for leftover in (WAREHOUSE_PATH, WAREHOUSE_PATH.with_name(WAREHOUSE_PATH.name + ".wal")):
+        leftover.unlink(missing_ok=True)
 
     config = data.sandbox_config()
     print(f"Generating the sandbox: {data.orders} orders over {data.window_days} days ...")
-    with start_sandbox(config) as sandbox:
+    with start_sandbox(config) as sandbox, run_postgres() as postgres:
         export_environment(api_url=sandbox.url, token=sandbox.token)
         print(f"Sandbox listening on {sandbox.url}; syncing into {WAREHOUSE_PATH}")
         if arguments.inject_bad_records:
             _inject_bad_records(sandbox)
 
-        with dg.DagsterInstance.get() as instance:
-            result = run_full_sync(defs, instance, start=data.window_start, days=data.window_days)
+        erp_url = postgres.create_database("erp")
+        print(
+            f"Beside Centra: the ERP on PostgreSQL port {postgres.port}, a WMS, a PIM, a help desk"
+        )
+        with start_neighbours(
+            sandbox.url, sandbox.token, erp_url=erp_url, wms_folder=DEMO_DIR / "wms"
+        ) as neighbours:
+            os.environ.update(neighbours.environment)
+            return _sync_twice(data, sandbox, neighbours, arguments)
 
-        return _report(sandbox, result, injected=arguments.inject_bad_records)
+
+def _sync_twice(data: DemoData, sandbox, neighbours, arguments) -> int:
+    """The main job, what each system holds, then the main job again, which must send nothing.
+
+    The warehouse is compared with the sandbox after the second run: the first run's exchanges
+    changed Centra after its sync (customers created, texts written), and the second run's sync
+    reads those changes back.
+    """
+    with dg.DagsterInstance.get() as instance:
+        first = run_full_sync(defs, instance, start=data.window_start, days=data.window_days)
+        print(f"Main job: {first.seconds:.1f} s in {len(first.run_ids)} Dagster runs")
+        print_exchanges("Exchanges of the main job:", first.exchanges)
+        print_holdings(neighbours, sandbox.url, sandbox.token, WAREHOUSE_PATH)
+
+        print("\nThe main job again: Centra re-read, every exchange planned again ...")
+        again = run_full_sync(defs, instance, start=data.window_start, days=data.window_days)
+        print_exchanges("Exchanges of the second run (each must send 0):", again.exchanges)
+
+    status = _report(sandbox, again, injected=arguments.inject_bad_records)
+    resent = sum(report.sent for report in again.exchanges)
+    if resent:
+        print(f"\nFAILED: the second run sent {resent} changes that the first had sent")
+        return 1
+    return status
 
 
 def _inject_bad_records(sandbox) -> None:
@@ -111,13 +153,13 @@ def _report(sandbox, result, *, injected: bool) -> int:
 
     _print_audit(warehouse)
 
-    print("\nAPI cost:")
+    print("\nAPI cost of the second run:")
     print(f"  requests seen by the client  {result.api_requests}")
     print(f"  query complexity spent       {result.api_complexity}")
     print(f"  HTTP 429 seen by the client  {result.api_throttled}")
     print(f"  HTTP 429 sent by the sandbox {metrics['throttled']}")
     print(f"  retries                      {result.api_retries}")
-    print(f"\nTime: {result.seconds:.1f} s in {len(result.run_ids)} Dagster runs")
+    print(f"\nTime of the second run: {result.seconds:.1f} s in {len(result.run_ids)} Dagster runs")
 
     if injected:
         _print_rejects(warehouse)
