@@ -76,7 +76,7 @@ def _print_wms(neighbours: Neighbours) -> None:
 
 
 def _print_centra(neighbours: Neighbours, centra_url: str, token: str) -> None:
-    conversions = _order_id_conversions(centra_url, token)
+    conversions = order_id_conversions(centra_url, token)
     print("  Centra (sandbox):")
     print(f"    ERP document numbers on orders (id conversions): {len(conversions)}")
     first_page, _ = neighbours.pim.store.page(updated_since=None, cursor=None, limit=1)
@@ -86,7 +86,7 @@ def _print_centra(neighbours: Neighbours, centra_url: str, token: str) -> None:
         print(f"    PIM text of {number}: {str(display.get('metaTitle'))[:60]!r}")
     tickets = neighbours.support.desk.tickets()
     for number in [t["order_number"] for t in tickets if t.get("order_number")][:1]:
-        note = _query(centra_url, token, ORDER_NOTE, {"number": int(number)})["orders"]
+        note = centra_query(centra_url, token, ORDER_NOTE, {"number": int(number)})["orders"]
         text = (note[0].get("internalComment") or "") if note else ""
         # The first line after our block's opening marker is the newest ticket.
         lines = text.splitlines()
@@ -106,15 +106,15 @@ def _print_conflicts(warehouse: DuckDBWarehouse) -> None:
         print("    " + " | ".join(str(value) for value in row))
 
 
-def _order_id_conversions(url: str, token: str) -> list[dict]:
+def order_id_conversions(url: str, token: str) -> list[dict]:
     entries, page = [], 1
-    while batch := _query(url, token, ORDER_ID_CONVERSIONS, {"page": page})["idConversions"]:
+    while batch := centra_query(url, token, ORDER_ID_CONVERSIONS, {"page": page})["idConversions"]:
         entries += batch
         page += 1
     return entries
 
 
-def _query(url: str, token: str, query: str, variables: dict) -> dict:
+def centra_query(url: str, token: str, query: str, variables: dict) -> dict:
     response = requests.post(
         url,
         json={"query": query, "variables": variables},
