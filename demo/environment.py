@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from centra_sandbox import SandboxConfig
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -59,3 +61,17 @@ def export_environment(*, api_url: str, token: str) -> None:
     # The WMS's exchange folder: drop stock-*.csv or shipments-*.csv in its incoming/ and run the
     # wms_* jobs from the UI (docs/outbound.md has the columns).
     os.environ["CENTRA_WMS_FOLDER_URL"] = f"file://{DEMO_DIR / 'wms'}"
+
+
+# Where the product keeps what it sent to the systems beside Centra and how far it read them
+# (docs/outbound.md). The demo's systems start empty, so this state must too.
+EXCHANGE_STATE_SCHEMAS = ("outbound", "pim", "support")
+
+
+def reset_exchange_state() -> None:
+    """Forget what was sent to the systems beside Centra; the synced Centra data stays."""
+    if not WAREHOUSE_PATH.exists():
+        return
+    with duckdb.connect(str(WAREHOUSE_PATH)) as connection:
+        for schema in EXCHANGE_STATE_SCHEMAS:
+            connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

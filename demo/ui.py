@@ -5,8 +5,12 @@ Three processes on 127.0.0.1, started in this order, each once the one before an
    inbox;
 2. the Centra sandbox (port 8090 or SANDBOX_PORT) with the demo's seed, so the data matches what
    `make demo` synced, and its Webhook plugin posting every change to the receiver;
-3. `dagster dev` (port 3000 or UI_PORT) on the demo's Dagster home and warehouse; its daemon ticks
-   the sensors and schedules, so the `centra_webhooks` sensor turns stored webhooks into runs.
+3. the systems beside Centra, in this process: a PostgreSQL server with the example ERP, the WMS
+   folder .demo/wms, the PIM and the help desk, seeded from the sandbox as at go-live (the
+   warehouse's record of what was sent to them starts empty, as they do);
+4. `dagster dev` (port 3000 or UI_PORT) on the demo's Dagster home and warehouse; its daemon ticks
+   the sensors and schedules, so the `centra_webhooks` sensor turns stored webhooks into runs and
+   each exchange schedule runs its system's job.
 
 Ctrl-C (or SIGTERM) stops all three in reverse order; if one of them dies, the others are stopped
 and the exit status is 1.
@@ -21,11 +25,13 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import requests
 
 from demo.environment import (
+    DEMO_DIR,
     INBOX_URL,
     RECEIVER_PORT,
     REPOSITORY,
@@ -36,7 +42,10 @@ from demo.environment import (
     DemoData,
     export_environment,
     prepare_dagster_home,
+    reset_exchange_state,
 )
+from sandbox_systems.go_live import start_neighbours
+from sandbox_systems.postgres import run_postgres
 
 DEFAULT_UI_PORT = 3000
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -78,14 +87,15 @@ def main() -> int:
     _interrupt_on_termination()
 
     children: list[Child] = []
-    try:
-        _start_all(children, ports)
-        _print_guide(ports)
-        return _watch(children)
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        _stop_all(children)
+    with ExitStack() as neighbours:
+        try:
+            _start_all(children, ports, neighbours)
+            _print_guide(ports)
+            return _watch(children)
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            _stop_all(children)
 
 
 def _ports() -> Ports:
@@ -128,7 +138,7 @@ def _ignore_stop_signals() -> None:
         signal.signal(signum, signal.SIG_IGN)
 
 
-def _start_all(children: list[Child], ports: Ports) -> None:
+def _start_all(children: list[Child], ports: Ports, neighbours: ExitStack) -> None:
     """Start each process once the one it posts to or reads from answers."""
     receiver = f"http://127.0.0.1:{ports.receiver}"
     children.append(_spawn("webhook receiver", _receiver_command(ports)))
@@ -137,11 +147,28 @@ def _start_all(children: list[Child], ports: Ports) -> None:
     sandbox = f"http://127.0.0.1:{ports.sandbox}"
     children.append(_spawn("sandbox", _sandbox_command(ports, f"{receiver}/centra/webhooks")))
     _wait_until_ready(children[-1], f"{sandbox}/sandbox/stats", "SANDBOX_PORT")
+    _start_neighbours(f"{sandbox}/graphql", neighbours)
 
     children.append(
         _spawn("dagster dev", _dagster_command(ports), stop_timeout=DAGSTER_STOP_TIMEOUT_SECONDS)
     )
     _wait_until_ready(children[-1], f"http://127.0.0.1:{ports.ui}/server_info", "UI_PORT")
+
+
+def _start_neighbours(centra_url: str, stack: ExitStack) -> None:
+    """The ERP, WMS, PIM and help desk; dagster dev inherits the settings that reach them."""
+    reset_exchange_state()
+    postgres = stack.enter_context(run_postgres())
+    started = stack.enter_context(
+        start_neighbours(
+            centra_url,
+            SANDBOX_TOKEN,
+            erp_url=postgres.create_database("erp"),
+            wms_folder=DEMO_DIR / "wms",
+        )
+    )
+    os.environ.update(started.environment)
+    print(f"Systems beside Centra started; ERP on PostgreSQL port {postgres.port}", flush=True)
 
 
 def _receiver_command(ports: Ports) -> list[str]:
@@ -219,11 +246,12 @@ def _wait_until_ready(child: Child, url: str, port_variable: str, timeout: float
 def _print_guide(ports: Ports) -> None:
     lines = [
         "",
-        "Live demo on 127.0.0.1; Ctrl-C stops all three processes.",
+        "Live demo on 127.0.0.1; Ctrl-C stops everything.",
         f"  Dagster UI        http://127.0.0.1:{ports.ui}  (sensors and schedules are running)",
         f"  Centra sandbox    http://127.0.0.1:{ports.sandbox}/graphql  (token {SANDBOX_TOKEN})",
         f"  Webhook receiver  http://127.0.0.1:{ports.receiver}/centra/webhooks"
         f"  (stored events: /health)",
+        "  Exchanges         jobs wms_sync, erp_sync, pim_sync, support_sync (and *_dry_run)",
         "Change an order from another terminal; the sandbox posts a webhook, the receiver stores",
         "it, and within about 30 s the centra_webhooks sensor requests a run of its partition:",
         f"  {hint_command(ports.sandbox)}",
