@@ -5,6 +5,7 @@ The demo and the tests write these files the same way, so a change to a mapping'
 """
 
 import csv
+from datetime import UTC, datetime
 
 from centra_pipelines.connectors.files import FileExchange
 from centra_pipelines.warehouse import DuckDBWarehouse
@@ -57,9 +58,6 @@ def unshipped_order(warehouse: DuckDBWarehouse) -> tuple[int, list[tuple[str, in
     return number, lines
 
 
-RECEIVED_AT = "2026-12-05 14:00:00"
-
-
 def drop_cancellation_file(
     wms: FileExchange, name: str, number: int, lines: list[tuple[str | None, int | None]]
 ) -> None:
@@ -85,8 +83,13 @@ def drop_returns_file(
     *,
     return_id: int | None = None,
     condition: str = "OK",
+    received_at: datetime | None = None,
 ) -> None:
-    """A received-returns file of one parcel; `return_id` quotes a return Centra announced."""
+    """A received-returns file of one parcel; `return_id` quotes a return Centra announced.
+
+    Centra dates the return by `received_at` (default: now), so its partition is that day.
+    """
+    received = received_at or datetime.now(UTC)
     rows = [
         {
             "RMA": rma,
@@ -95,7 +98,7 @@ def drop_returns_file(
             "SKU": sku,
             "QTY": str(quantity),
             "CONDITION": condition,
-            "RECEIVED": RECEIVED_AT,
+            "RECEIVED": f"{received:%Y-%m-%d %H:%M:%S}",
         }
         for sku, quantity in lines
     ]

@@ -277,13 +277,13 @@ def _echoes(outbox: Outbox, changes: list[Change], orders: dict[int, dict]) -> l
             and item.handled_at > last.sent_at
         ]
         order = orders[int(change.record_key)]
-        before = _without(own, order, change.payload, last) if own else None
+        before = _before_own_cancellations(own, order, change.payload, last) if own else None
         if before is not None and _content_hash(before) == last.content_hash:
             echoes.append(change)
     return echoes
 
 
-def _without(
+def _before_own_cancellations(
     own: list[dict], order: dict[str, Any], payload: dict[str, Any], last: LastSent
 ) -> dict[str, Any] | None:
     """The order's content as it was before the WMS's own cancellations.
