@@ -27,32 +27,23 @@ from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.client.errors import CentraError
 from centra_pipelines.config.conflicts import CENTRA, load_conflict_config
 from centra_pipelines.connectors.sql import SqlDatabase, SqlStatementError, UpsertResult
-from centra_pipelines.erp.planning import raise_if_failed, send_due
+from centra_pipelines.erp import two_way
+from centra_pipelines.erp.two_way import ERP
 from centra_pipelines.mapping import apply, load_mappings
+from centra_pipelines.outbound.assets import plan_asset, send_asset
 from centra_pipelines.outbound.conflicts import (
     SyncLedger,
     TwoWayPlan,
-    after_sent,
     conflicts_check,
     conflicts_check_spec,
     conflicts_table,
     plan_two_way,
 )
-from centra_pipelines.outbound.files import PLAN_CHECK, plan_check_spec
-from centra_pipelines.outbound.outbox import (
-    Change,
-    Outbox,
-    Outcome,
-    Planned,
-    batches,
-    describe_reasons,
-)
+from centra_pipelines.outbound.outbox import Change, Outbox, Outcome, Planned
 from centra_pipelines.outbound.reconcile import Side
-from centra_pipelines.settings import OWNERS
 from centra_pipelines.warehouse import DuckDBWarehouse
 
-GROUP = "erp"
-ENTITY, ERP = "customers", "erp"
+ENTITY = "customers"
 PLAN_KEY = ["erp", "customers_plan"]
 ERP_TABLE = "erp.customers"
 CENTRA_BORN, ERP_BORN = "centra:", "erp:"
@@ -132,17 +123,10 @@ _ERP_COLUMNS = "customer_no, centra_customer_id, email, first_name, last_name, g
 
 
 @dataclass
-class Sides:
+class Sides(two_way.Sides):
     """Both sides of every comparable customer, and the customers left out of this comparison."""
 
-    centra: dict[str, Side] = field(default_factory=dict)
-    erp: dict[str, Side] = field(default_factory=dict)
-    rejected: list[Change] = field(default_factory=list)
     awaiting_centra_sync: list[str] = field(default_factory=list)
-
-    def leave_out(self, key: str) -> None:
-        self.centra.pop(key, None)
-        self.erp.pop(key, None)
 
 
 @dataclass(frozen=True)
@@ -158,22 +142,15 @@ class Keys:
         return self.of_centra(centra_id) if centra_id is not None else f"{ERP_BORN}{customer_no}"
 
 
-@dg.asset(
-    key=PLAN_KEY,
-    group_name=GROUP,
-    owners=OWNERS,
+@plan_asset(
+    PLAN_KEY,
     deps=[
         dg.AssetKey(["centra", "customers"]),
         dg.AssetKey(["centra", "customer_attribute_values"]),
     ],
-    check_specs=[
-        plan_check_spec(
-            PLAN_KEY,
-            "Every customer of both sides maps into the shared vocabulary and can be written to "
-            "the other side; when not, nothing is sent either way.",
-        ),
-        conflicts_check_spec(PLAN_KEY, ENTITY),
-    ],
+    check="Every customer of both sides maps into the shared vocabulary and can be written to "
+    "the other side; when not, nothing is sent either way.",
+    more_checks=[conflicts_check_spec(PLAN_KEY, ENTITY)],
     description="Customers compared between Centra and the ERP, writes planned both ways "
     "(the dry run).",
 )
@@ -199,73 +176,46 @@ def erp_customers_plan(
     _log_plan(context, plan, sides)
 
     yield dg.MaterializeResult(metadata=_plan_metadata(plan, sides))
-    yield _validation(rejected)
+    yield two_way.plan_check(rejected)
     yield conflicts_check(plan, ledger)
 
 
-@dg.asset(
-    key=["erp", "customers_sent_to_centra"],
-    group_name=GROUP,
-    owners=OWNERS,
-    deps=[erp_customers_plan],
+@send_asset(
+    ["erp", "customers_sent_to_centra"],
+    plan=erp_customers_plan,
     description="Customer changes and new customers from the ERP written to Centra.",
 )
 def erp_customers_sent_to_centra(
     context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
 ) -> dg.MaterializeResult:
-    outbox, ledger, run_id = Outbox(warehouse), SyncLedger(warehouse), context.run.run_id
-    needed, unchanged = outbox.split_unchanged(outbox.due(CENTRA, ENTITY))
-    outbox.record(Outcome(unchanged=unchanged), run_id)
-    context.log.info("customers for Centra: %d to send, %d unchanged", len(needed), len(unchanged))
-
-    outcome = Outcome(unchanged=unchanged)
-    with centra.measure() as cost:
-        for batch in batches(needed, CENTRA_BATCH):
-            # Recorded batch by batch, so a crash later never sends what Centra took again.
-            done = _send_to_centra(context, centra, outbox, batch)
-            outbox.record(done, run_id)
-            after_sent(ledger, ENTITY, ERP, done.sent, run_id)
-            outcome.sent += done.sent
-            outcome.failed += done.failed
-
-    if outcome.failed:
-        raise dg.Failure(
-            f"Centra did not take {len(outcome.failed)} customers "
-            f"({describe_reasons(outcome.failed, limit=5)}); {len(outcome.sent)} were sent. "
-            "They stay planned and are sent again by the next run; fix the cause first "
-            "(outbound.planned has each reason)."
-        )
-    return dg.MaterializeResult(
-        metadata={
-            "sent": len(outcome.sent),
-            "unchanged": len(outcome.unchanged),
-            "api/mutations": cost.mutations,
-            "preview": dg.MetadataValue.md(_writes_table(outcome.sent[:PREVIEW_ROWS])),
-        }
+    outbox = Outbox(warehouse)
+    return two_way.send_to_centra(
+        context,
+        centra,
+        warehouse,
+        ENTITY,
+        lambda batch: _send_to_centra(context, centra, outbox, batch),
+        _field_names,
+        batch_size=CENTRA_BATCH,
     )
 
 
-@dg.asset(
-    key=["erp", "customers_sent_to_erp"],
-    group_name=GROUP,
-    owners=OWNERS,
-    deps=[erp_customers_plan],
+@send_asset(
+    ["erp", "customers_sent_to_erp"],
+    plan=erp_customers_plan,
     description="Customer changes and new customers from Centra written to the ERP.",
 )
 def erp_customers_sent_to_erp(
     context: dg.AssetExecutionContext, erp_database: SqlDatabase, warehouse: DuckDBWarehouse
 ) -> dg.MaterializeResult:
-    outbox, ledger = Outbox(warehouse), SyncLedger(warehouse)
-    result = send_due(
+    return two_way.send_to_erp(
         context,
-        outbox,
+        warehouse,
         ENTITY,
         lambda batch: _upsert_into_erp(erp_database, batch),
+        _field_names,
         batch_size=ERP_BATCH,
     )
-    after_sent(ledger, ENTITY, ERP, result.outcome.sent, context.run.run_id)
-    raise_if_failed(result, "customers")
-    return dg.MaterializeResult(metadata=result.metadata(_writes_table))
 
 
 CUSTOMER_ASSETS = [erp_customers_plan, erp_customers_sent_to_centra, erp_customers_sent_to_erp]
@@ -526,17 +476,6 @@ def _erp_columns(values: dict[str, Any]) -> dict[str, Any]:
 # --- what the plan shows ----------------------------------------------------------------------
 
 
-def _validation(rejected: list[Planned]) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(
-        check_name=PLAN_CHECK,
-        passed=not rejected,
-        metadata={
-            "rejected": len(rejected),
-            "reasons": describe_reasons(rejected) or "none",
-        },
-    )
-
-
 def _log_plan(context: dg.AssetExecutionContext, plan: TwoWayPlan, sides: Sides) -> None:
     context.log.info(
         "customers compared: %d in Centra, %d in the ERP; %d writes to Centra, %d to the ERP, "
@@ -563,7 +502,7 @@ def _plan_metadata(plan: TwoWayPlan, sides: Sides) -> dict[str, Any]:
     to_centra, to_erp = plan.writes_to(CENTRA), plan.writes_to(ERP)
     preview = (
         "**Writes**\n\n"
-        + _writes_table((to_centra + to_erp)[:PREVIEW_ROWS])
+        + two_way.writes_table((to_centra + to_erp)[:PREVIEW_ROWS], _field_names)
         + "\n\n**Conflicts**\n\n"
         + conflicts_table(plan, ERP, PREVIEW_ROWS)
     )
@@ -582,11 +521,6 @@ def _plan_metadata(plan: TwoWayPlan, sides: Sides) -> dict[str, Any]:
     }
 
 
-def _writes_table(planned: list[Planned]) -> str:
-    lines = ["| to | customer | create | fields |", "|---|---|---|---|"]
-    for item in planned:
-        names = ", ".join(sorted(item.change.payload.get("fields", {})))
-        create = "yes" if item.change.payload.get("create") else ""
-        target, key = item.change.target_system, item.change.record_key
-        lines.append(f"| {target} | {key} | {create} | {names} |")
-    return "\n".join(lines)
+def _field_names(fields: dict[str, Any]) -> str:
+    """The changed fields only: a customer's values are personal data, kept out of previews."""
+    return ", ".join(sorted(fields))

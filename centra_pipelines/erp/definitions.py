@@ -25,9 +25,10 @@ from centra_pipelines.erp.products import (
     erp_products_sent_to_erp,
 )
 from centra_pipelines.erp.refunds import erp_credit_notes_plan, erp_credit_notes_sent_to_erp
+from centra_pipelines.outbound.definitions import system_definitions
 
 # Every flow adds its plan asset (the dry run: maps, checks, stores the plan, sends nothing) and
-# its send asset here; the jobs below pick them up.
+# its send asset here; the sync and dry-run jobs below are built from these lists.
 ERP_PLAN_ASSETS = [
     erp_orders_plan,
     erp_payments_plan,
@@ -50,22 +51,13 @@ ERP_SEND_ASSETS = [
     erp_customers_sent_to_erp,
 ]
 
-erp_sync_job = dg.define_asset_job(
-    "erp_sync",
-    selection=dg.AssetSelection.assets(*ERP_PLAN_ASSETS, *ERP_SEND_ASSETS),
-    description="Plan and send every ERP flow: the warehouse's orders, payments and refunds to "
-    "the ERP, the ERP's document numbers back to Centra.",
-)
-
-erp_dry_run_job = dg.define_asset_job(
-    "erp_dry_run",
-    selection=dg.AssetSelection.assets(*ERP_PLAN_ASSETS),
-    description="Plan every ERP flow and list what would be sent; writes nothing to the ERP or "
-    "Centra.",
-)
-
-defs = dg.Definitions(
-    assets=[*ERP_PLAN_ASSETS, *ERP_SEND_ASSETS],
-    jobs=[erp_sync_job, erp_dry_run_job],
+defs = system_definitions(
+    "erp",
+    plan_assets=ERP_PLAN_ASSETS,
+    send_assets=ERP_SEND_ASSETS,
+    sync_description="Plan and send every ERP flow: the warehouse's orders, payments and refunds "
+    "to the ERP, the ERP's document numbers back to Centra.",
+    dry_run_description="Plan every ERP flow and list what would be sent; writes nothing to the "
+    "ERP or Centra.",
     resources={"erp_database": SqlDatabase(url=dg.EnvVar("CENTRA_ERP_DATABASE_URL"))},
 )

@@ -15,23 +15,19 @@ from typing import Any
 import dagster as dg
 
 from centra_pipelines.centra.client import CentraClient
-from centra_pipelines.centra.client.errors import CentraError, CentraUserErrors
 from centra_pipelines.connectors.sql import SqlDatabase
 from centra_pipelines.erp.orders import ORDERS_TABLE, erp_orders_sent_to_erp
 from centra_pipelines.erp.planning import PREVIEW_ROWS, plan_changes
-from centra_pipelines.outbound.files import plan_check_spec
+from centra_pipelines.outbound.assets import plan_asset, send_asset
 from centra_pipelines.outbound.outbox import (
     Change,
     Outbox,
     Outcome,
     Planned,
-    batches,
-    describe_reasons,
 )
-from centra_pipelines.settings import OWNERS
+from centra_pipelines.outbound.sending import failed, raise_if_failed, send_all_or_none, send_due
 from centra_pipelines.warehouse import DuckDBWarehouse
 
-GROUP = "erp"
 TARGET, ENTITY = "centra", "order_erp_ids"
 # Entries per setIdConversions call: a mutation token each call, whatever its size (§2.1).
 ENTRIES_PER_MUTATION = 100
@@ -50,18 +46,11 @@ mutation SetOrderErpIds($input: [IdConversionSetInput!]!) {
 """
 
 
-@dg.asset(
-    key=["erp", "order_document_ids_plan"],
-    group_name=GROUP,
-    owners=OWNERS,
+@plan_asset(
+    ["erp", "order_document_ids_plan"],
     deps=[erp_orders_sent_to_erp],
-    check_specs=[
-        plan_check_spec(
-            ["erp", "order_document_ids_plan"],
-            "Every ERP sales order names a Centra order number and a document number Centra "
-            "can store; when not, nothing is sent to Centra.",
-        )
-    ],
+    check="Every ERP sales order names a Centra order number and a document number Centra "
+    "can store; when not, nothing is sent to Centra.",
     description="ERP document numbers of the sales orders, planned as Centra ID conversions.",
 )
 def erp_order_document_ids_plan(
@@ -81,44 +70,26 @@ def erp_order_document_ids_plan(
     yield plan.check()
 
 
-@dg.asset(
-    key=["erp", "order_document_ids_sent_to_centra"],
-    group_name=GROUP,
-    owners=OWNERS,
-    deps=[erp_order_document_ids_plan],
+@send_asset(
+    ["erp", "order_document_ids_sent_to_centra"],
+    plan=erp_order_document_ids_plan,
     description="Planned ERP document numbers stored in Centra with setIdConversions.",
 )
 def erp_order_document_ids_sent_to_centra(
     context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
 ) -> dg.MaterializeResult:
-    outbox = Outbox(warehouse)
-    needed, unchanged = outbox.split_unchanged(outbox.due(TARGET, ENTITY))
-    outbox.record(Outcome(unchanged=unchanged), context.run.run_id)
-
-    outcome = Outcome(unchanged=unchanged)
-    with centra.measure() as cost:
-        for batch in batches(needed, ENTRIES_PER_MUTATION):
-            # Recorded batch by batch, so a crash later never resends what Centra took.
-            done = _send_batch(context, centra, batch)
-            outbox.record(done, context.run.run_id)
-            outcome.sent += done.sent
-            outcome.failed += done.failed
-
-    if outcome.failed:
-        raise dg.Failure(
-            f"Centra refused {len(outcome.failed)} ERP document numbers "
-            f"({describe_reasons(outcome.failed, limit=5)}); {len(outcome.sent)} were sent. The "
-            "refused ones stay planned and are sent again by the next run; fix the cause first "
-            "(outbound.planned has each reason)."
-        )
-    return dg.MaterializeResult(
-        metadata={
-            "sent": len(outcome.sent),
-            "unchanged": len(outcome.unchanged),
-            "api/mutations": cost.mutations,
-            "preview": dg.MetadataValue.md(_table(outcome.sent[:PREVIEW_ROWS])),
-        }
+    outcome, metadata = send_due(
+        context,
+        Outbox(warehouse),
+        TARGET,
+        ENTITY,
+        lambda batch: _send_batch(context, centra, batch),
+        batch_size=ENTRIES_PER_MUTATION,
+        centra=centra,
+        preview=_table,
     )
+    raise_if_failed(outcome, "ERP document numbers")
+    return dg.MaterializeResult(metadata=metadata)
 
 
 def _document_changes(erp: SqlDatabase) -> Iterator[Change]:
@@ -147,27 +118,19 @@ def _document_change(external_id: str, document_number: str | None) -> Change:
 def _send_batch(
     context: dg.AssetExecutionContext, centra: CentraClient, batch: list[Planned]
 ) -> Outcome:
-    """Send one batch; entries Centra names in its user errors fail, the rest are sent again."""
-    try:
+    """One setIdConversions call; setting an entry again is idempotent, so a resend is safe."""
+
+    def set_entries(items: list[Planned]) -> None:
+        entries = [_entry(item.change.payload) for item in items]
         centra.mutate(
-            SET_ID_CONVERSIONS,
-            payload_field="setIdConversions",
-            variables={"input": [_entry(item.change.payload) for item in batch]},
+            SET_ID_CONVERSIONS, payload_field="setIdConversions", variables={"input": entries}
         )
-    except CentraUserErrors as error:
-        refused = _refused_entries(error, len(batch))
-        if not refused or len(refused) == len(batch):
-            return _failed(context, batch, str(error))
-        # Setting an entry again is idempotent, so resending the rest is safe whatever Centra
-        # kept of the refused call.
-        rest = [item for index, item in enumerate(batch) if index not in refused]
-        outcome = _send_batch(context, centra, rest)
-        failed = [batch[index] for index in sorted(refused)]
-        outcome.failed += _failed(context, failed, str(error)).failed
-        return outcome
-    except CentraError as error:
-        return _failed(context, batch, f"no answer from Centra: {error}")
-    return Outcome(sent=list(batch))
+
+    def fail(items: list[Planned], reason: str) -> Outcome:
+        context.log.error("Centra did not take %d ERP document numbers: %s", len(items), reason)
+        return failed(items, reason)
+
+    return send_all_or_none(batch, set_entries, "input", fail)
 
 
 def _entry(payload: dict[str, Any]) -> dict[str, Any]:
@@ -176,25 +139,6 @@ def _entry(payload: dict[str, Any]) -> dict[str, Any]:
         "internalId": payload["order_number"],
         "externalId": payload["document_number"],
     }
-
-
-def _refused_entries(error: CentraUserErrors, count: int) -> set[int]:
-    """Indexes of the entries Centra's user errors point at (path input.N...)."""
-    refused = set()
-    for user_error in error.user_errors:
-        path = [str(part) for part in user_error.get("path") or []]
-        if "input" in path:
-            position = path.index("input") + 1
-            if position < len(path) and path[position].isdigit() and int(path[position]) < count:
-                refused.add(int(path[position]))
-    return refused
-
-
-def _failed(context: dg.AssetExecutionContext, batch: list[Planned], reason: str) -> Outcome:
-    context.log.error("Centra did not take %d ERP document numbers: %s", len(batch), reason)
-    for item in batch:
-        item.reason = reason[:500]
-    return Outcome(failed=list(batch))
 
 
 def _table(planned: list[Planned]) -> str:

@@ -20,12 +20,9 @@ from centra_pipelines.erp.planning import (
     send_due,
 )
 from centra_pipelines.mapping import Mapping, apply
-from centra_pipelines.outbound.files import plan_check_spec
+from centra_pipelines.outbound import assets as outbound_assets
 from centra_pipelines.outbound.outbox import Change, Outbox, Planned
-from centra_pipelines.settings import OWNERS
 from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec
-
-GROUP = "erp"
 
 
 @dataclass(frozen=True)
@@ -48,18 +45,11 @@ def build_row_flow(flow: RowFlow) -> tuple[dg.AssetsDefinition, dg.AssetsDefinit
     """The plan asset (the dry run, with its blocking check) and the send asset of a flow."""
     plan_key = ["erp", f"{flow.entity}_plan"]
 
-    @dg.asset(
-        key=plan_key,
-        group_name=GROUP,
-        owners=OWNERS,
-        deps=list(flow.deps),
-        check_specs=[
-            plan_check_spec(
-                plan_key,
-                f"Every one of the warehouse's {flow.what} mapped to the ERP; when not, "
-                "nothing is sent to the ERP.",
-            )
-        ],
+    @outbound_assets.plan_asset(
+        plan_key,
+        deps=flow.deps,
+        check=f"Every one of the warehouse's {flow.what} mapped to the ERP; when not, "
+        "nothing is sent to the ERP.",
         description=f"The warehouse's {flow.what}, planned for {flow.erp_table} (the dry run).",
     )
     def plan_asset(
@@ -82,11 +72,9 @@ def build_row_flow(flow: RowFlow) -> tuple[dg.AssetsDefinition, dg.AssetsDefinit
         yield dg.MaterializeResult(metadata=plan.metadata(lambda items: _table(flow, items)))
         yield plan.check()
 
-    @dg.asset(
-        key=["erp", f"{flow.entity}_sent_to_erp"],
-        group_name=GROUP,
-        owners=OWNERS,
-        deps=[plan_asset],
+    @outbound_assets.send_asset(
+        ["erp", f"{flow.entity}_sent_to_erp"],
+        plan=plan_asset,
         description=f"Planned {flow.what} upserted into {flow.erp_table}.",
     )
     def send_asset(

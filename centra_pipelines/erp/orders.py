@@ -29,12 +29,10 @@ from centra_pipelines.erp.planning import (
     send_due,
 )
 from centra_pipelines.mapping import apply, load_mappings
-from centra_pipelines.outbound.files import plan_check_spec
+from centra_pipelines.outbound.assets import plan_asset, send_asset
 from centra_pipelines.outbound.outbox import Change, Outbox, Planned
-from centra_pipelines.settings import OWNERS
 from centra_pipelines.warehouse import DuckDBWarehouse
 
-GROUP = "erp"
 ENTITY = "orders"
 ORDERS_TABLE, LINES_TABLE = "erp.sales_orders", "erp.sales_order_lines"
 # Orders per upsert: one ERP transaction each, with their lines.
@@ -50,23 +48,16 @@ _PAYMENTS = tables.payments.spec.qualified_name
 _ATTRIBUTES = tables.order_attribute_values.spec.qualified_name
 
 
-@dg.asset(
-    key=["erp", "orders_plan"],
-    group_name=GROUP,
-    owners=OWNERS,
+@plan_asset(
+    ["erp", "orders_plan"],
     deps=[
         dg.AssetKey(["centra", "orders"]),
         dg.AssetKey(["centra", "order_lines"]),
         dg.AssetKey(["centra", "payments"]),
         dg.AssetKey(["centra", "order_attribute_values"]),
     ],
-    check_specs=[
-        plan_check_spec(
-            ["erp", "orders_plan"],
-            "Every order of the warehouse and each of its lines mapped to the ERP's sales "
-            "order; when not, nothing is sent to the ERP.",
-        )
-    ],
+    check="Every order of the warehouse and each of its lines mapped to the ERP's sales "
+    "order; when not, nothing is sent to the ERP.",
     description="The warehouse's orders, planned as ERP sales orders (the dry run).",
 )
 def erp_orders_plan(
@@ -88,11 +79,9 @@ def erp_orders_plan(
     yield plan.check()
 
 
-@dg.asset(
-    key=["erp", "orders_sent_to_erp"],
-    group_name=GROUP,
-    owners=OWNERS,
-    deps=[erp_orders_plan],
+@send_asset(
+    ["erp", "orders_sent_to_erp"],
+    plan=erp_orders_plan,
     description="Planned orders upserted into the ERP's sales orders and lines.",
 )
 def erp_orders_sent_to_erp(

@@ -18,6 +18,7 @@ import dagster as dg
 
 from centra_pipelines.connectors.sql import SqlConnectorError, SqlStatementError, UpsertResult
 from centra_pipelines.mapping import MappedRecord, Mapping
+from centra_pipelines.outbound import sending
 from centra_pipelines.outbound.files import PLAN_CHECK
 from centra_pipelines.outbound.outbox import (
     PENDING,
@@ -26,7 +27,6 @@ from centra_pipelines.outbound.outbox import (
     Outbox,
     Outcome,
     Planned,
-    batches,
     describe_reasons,
 )
 from centra_pipelines.warehouse import DuckDBWarehouse
@@ -192,18 +192,15 @@ def send_due(
     batch_size: int,
 ) -> SendResult:
     """Upsert the due changes of one entity into the ERP, recording each batch as it is done."""
-    run_id = context.run.run_id
-    needed, unchanged = outbox.split_unchanged(outbox.due(TARGET, entity))
-    outbox.record(Outcome(unchanged=unchanged), run_id)
-    result = SendResult(Outcome(unchanged=unchanged))
-    context.log.info("%s: %d to send, %d unchanged", entity, len(needed), len(unchanged))
-
-    for batch in batches(needed, batch_size):
-        # Recorded batch by batch, so a crash later never books what the ERP already has twice.
-        done = _upsert_batch(context, upsert, batch, result)
-        outbox.record(done, run_id)
-        result.outcome.sent += done.sent
-        result.outcome.failed += done.failed
+    result = SendResult(Outcome())
+    result.outcome, _ = sending.send_due(
+        context,
+        outbox,
+        TARGET,
+        entity,
+        lambda batch: _upsert_batch(context, upsert, batch, result),
+        batch_size=batch_size,
+    )
     return result
 
 
@@ -229,18 +226,14 @@ def _upsert_batch(
 def _failed(context: dg.AssetExecutionContext, batch: list[Planned], reason: str) -> Outcome:
     keys = ", ".join(item.change.record_key for item in batch[:5])
     context.log.error("the ERP did not take %d records (%s): %s", len(batch), keys, reason)
-    for item in batch:
-        item.reason = reason[:500]
-    return Outcome(failed=list(batch))
+    return sending.failed(batch, reason)
 
 
 def raise_if_failed(result: SendResult, what: str) -> None:
     """Fail the step naming what the ERP refused; the refused changes stay due."""
-    failed = result.outcome.failed
-    if failed:
-        raise dg.Failure(
-            f"the ERP refused {len(failed)} {what} ({describe_reasons(failed, limit=5)}); "
-            f"{len(result.outcome.sent)} were sent. The refused ones stay planned and are sent "
-            "again, alone, by the next run; fix the cause first (outbound.planned has each "
-            "reason)."
-        )
+    sending.raise_if_failed(
+        result.outcome,
+        what,
+        target="The ERP",
+        then="each refused record is sent alone, so fix the cause first",
+    )

@@ -14,8 +14,7 @@ changes when a price appears on the other side.
 """
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -24,45 +23,31 @@ import dagster as dg
 from centra_pipelines.centra import tables
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.client.errors import CentraError, CentraUserErrors
-from centra_pipelines.config.conflicts import CENTRA, load_conflict_config
-from centra_pipelines.connectors.sql import SqlDatabase, UpsertResult
-from centra_pipelines.erp.planning import (
-    PREVIEW_ROWS,
-    mapping_columns,
-    raise_if_failed,
-    send_due,
+from centra_pipelines.config.conflicts import CENTRA
+from centra_pipelines.connectors.sql import SqlDatabase
+from centra_pipelines.erp.two_way import (
+    ERP,
+    Sides,
+    describe_fields,
+    erp_row,
+    erp_rows,
+    plan_both_ways,
+    send_rows_to_erp,
+    send_to_centra,
 )
-from centra_pipelines.mapping import Mapping, apply, load_mappings
-from centra_pipelines.outbound.conflicts import (
-    SyncLedger,
-    TwoWayPlan,
-    after_sent,
-    conflicts_check,
-    conflicts_check_spec,
-    conflicts_table,
-    plan_two_way,
-)
-from centra_pipelines.outbound.files import PLAN_CHECK, plan_check_spec
-from centra_pipelines.outbound.outbox import (
-    PENDING,
-    Change,
-    Outbox,
-    Outcome,
-    Planned,
-    batches,
-    describe_reasons,
-)
+from centra_pipelines.mapping import apply, load_mappings
+from centra_pipelines.outbound.assets import plan_asset, send_asset
+from centra_pipelines.outbound.conflicts import conflicts_check_spec
+from centra_pipelines.outbound.outbox import Change, Outcome, Planned
 from centra_pipelines.outbound.reconcile import Side
-from centra_pipelines.settings import OWNERS
+from centra_pipelines.outbound.sending import failed, refused_indexes
 from centra_pipelines.warehouse import DuckDBWarehouse
 
-GROUP = "erp"
-ENTITY, ERP = "prices", "erp"
+ENTITY = "prices"
 ERP_TABLE, ERP_KEY = "erp.price_list_prices", ("price_list_code", "item_number")
 ERP_PRICE_LISTS = "erp.price_lists"
 # Products per setPrices call: one mutation token whatever the size (digest §2.1).
 PRICES_PER_MUTATION = 100
-ERP_BATCH = 500
 
 FROM_ERP = load_mappings()["erp", "prices", "to_centra"]
 TO_ERP = load_mappings()["erp", "prices", "to_system"]
@@ -85,32 +70,16 @@ mutation SetPricesFromErp($input: ProductPricesSetInput!) {
 """
 
 
-@dataclass
-class Sides:
-    """Both sides of an entity in the shared vocabulary, and the ERP rows that could not join."""
-
-    centra: dict[str, Side] = field(default_factory=dict)
-    erp: dict[str, Side] = field(default_factory=dict)
-    rejected: list[Change] = field(default_factory=list)
-
-
-@dg.asset(
-    key=["erp", "prices_plan"],
-    group_name=GROUP,
-    owners=OWNERS,
+@plan_asset(
+    ["erp", "prices_plan"],
     deps=[
         dg.AssetKey(["centra", "prices"]),
         dg.AssetKey(["centra", "pricelists"]),
         dg.AssetKey(["centra", "products"]),
     ],
-    check_specs=[
-        plan_check_spec(
-            ["erp", "prices_plan"],
-            "Every ERP price maps to a Centra pricelist in its currency; when not, nothing is sent "
-            "either way.",
-        ),
-        conflicts_check_spec(["erp", "prices_plan"], ENTITY),
-    ],
+    check="Every ERP price maps to a Centra pricelist in its currency; when not, nothing is sent "
+    "either way.",
+    more_checks=[conflicts_check_spec(["erp", "prices_plan"], ENTITY)],
     description="Prices compared between Centra and the ERP, planned both ways (the dry run).",
 )
 def erp_prices_plan(
@@ -123,14 +92,12 @@ def erp_prices_plan(
     for row in erp_rows(erp_database, ERP_TABLE):
         _add_erp_price(sides, row, currencies, products)
 
-    yield from plan_both_ways(context, warehouse, ENTITY, sides, _describe)
+    yield from plan_both_ways(context, warehouse, ENTITY, sides, describe_fields)
 
 
-@dg.asset(
-    key=["erp", "prices_sent_to_centra"],
-    group_name=GROUP,
-    owners=OWNERS,
-    deps=[erp_prices_plan],
+@send_asset(
+    ["erp", "prices_sent_to_centra"],
+    plan=erp_prices_plan,
     description="Prices the ERP changed, sent to Centra with setPrices, many products per call.",
 )
 def erp_prices_sent_to_centra(
@@ -139,23 +106,39 @@ def erp_prices_sent_to_centra(
     ids, currencies = product_ids(warehouse), pricelist_currencies(warehouse)
 
     def send(items: list[Planned]) -> Outcome:
-        pricelist_id = int(items[0].change.record_key.split("|", 1)[0])
+        pricelist_id = _pricelist(items[0])
         return _send_prices(context, centra, pricelist_id, items, ids, currencies[pricelist_id])
 
-    return send_to_centra(context, centra, warehouse, ENTITY, _by_pricelist, send, _describe)
+    return send_to_centra(
+        context,
+        centra,
+        warehouse,
+        ENTITY,
+        send,
+        describe_fields,
+        batch_size=PRICES_PER_MUTATION,
+        group_by=_pricelist,
+    )
 
 
-@dg.asset(
-    key=["erp", "prices_sent_to_erp"],
-    group_name=GROUP,
-    owners=OWNERS,
-    deps=[erp_prices_plan],
+@send_asset(
+    ["erp", "prices_sent_to_erp"],
+    plan=erp_prices_plan,
     description="Prices changed or new in Centra, upserted into the ERP's price lists.",
 )
 def erp_prices_sent_to_erp(
     context: dg.AssetExecutionContext, erp_database: SqlDatabase, warehouse: DuckDBWarehouse
 ) -> dg.MaterializeResult:
-    return send_to_erp(context, erp_database, warehouse, ENTITY, _erp_price_row, _describe)
+    return send_rows_to_erp(
+        context,
+        erp_database,
+        warehouse,
+        ENTITY,
+        _erp_price_row,
+        describe_fields,
+        table=ERP_TABLE,
+        key=ERP_KEY,
+    )
 
 
 # --- both sides in the shared vocabulary ---------------------------------------------------
@@ -269,190 +252,6 @@ def product_ids(warehouse: DuckDBWarehouse) -> dict[str, int]:
     )
 
 
-def erp_rows(erp_database: SqlDatabase, table: str) -> Iterator[dict[str, Any]]:
-    for batch in erp_database.read(table):
-        yield from batch
-
-
-def _describe(fields: dict[str, Any]) -> str:
-    return ", ".join(f"{name} {value}" for name, value in sorted(fields.items()))
-
-
-# --- planning both ways (shared with products.py) -------------------------------------------
-
-
-def plan_both_ways(
-    context: dg.AssetExecutionContext,
-    warehouse: DuckDBWarehouse,
-    entity: str,
-    sides: Sides,
-    describe: Callable[[dict[str, Any]], str],
-    unmatched: list[str] | None = None,
-) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    """Plan the writes both ways and yield the materialization, the plan check and conflicts."""
-    run_id = context.run.run_id
-    outbox, ledger = Outbox(warehouse), SyncLedger(warehouse)
-    policies = load_conflict_config().for_entity(entity)
-    plan = plan_two_way(ledger, outbox, entity, policies, sides.centra, sides.erp, run_id)
-    # Their own id prefix: change ids are `<prefix>:<position>` and the plan used the run id.
-    rejected, _ = outbox.plan(sides.rejected, f"{run_id}:rejected")
-
-    to_centra, to_erp = plan.writes_to(CENTRA), plan.writes_to(policies.other_system)
-    context.log.info(
-        "%s: %d in Centra, %d in the ERP; %d writes to Centra, %d to the ERP, %d unchanged, "
-        "%d conflicts (%d held), %d ERP rows rejected",
-        entity,
-        len(sides.centra),
-        len(sides.erp),
-        len(to_centra),
-        len(to_erp),
-        plan.unchanged,
-        len(plan.conflicts),
-        sum(1 for _, conflict in plan.conflicts if conflict.held),
-        len(rejected),
-    )
-    yield dg.MaterializeResult(metadata=_plan_metadata(plan, rejected, describe))
-    yield _plan_check(rejected)
-    yield _conflicts_check(plan, ledger, unmatched or [])
-
-
-def _plan_metadata(plan: TwoWayPlan, rejected: list[Planned], describe) -> dict[str, Any]:
-    pending = [item for item in plan.planned if item.status == PENDING]
-    return {
-        "would_send": len(pending),
-        "to_centra": len(plan.writes_to(CENTRA)),
-        "to_erp": len(plan.writes_to(plan.other_system)),
-        "unchanged": plan.unchanged,
-        "conflicts": len(plan.conflicts),
-        "rejected": len(rejected),
-        "preview": dg.MetadataValue.md(writes_table(pending[:PREVIEW_ROWS], describe)),
-        "conflicts_preview": dg.MetadataValue.md(conflicts_table(plan, plan.other_system)),
-    }
-
-
-def _plan_check(rejected: list[Planned]) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(
-        check_name=PLAN_CHECK,
-        passed=not rejected,
-        metadata={"rejected": len(rejected), "reasons": describe_reasons(rejected) or "none"},
-    )
-
-
-def _conflicts_check(plan: TwoWayPlan, ledger: SyncLedger, unmatched: list[str]):
-    """The core's conflicts check, also warning about ERP records nothing can be written to."""
-    result = conflicts_check(plan, ledger)
-    if not unmatched:
-        return result
-    return dg.AssetCheckResult(
-        check_name=result.check_name,
-        passed=False,
-        severity=result.severity,
-        metadata={
-            **result.metadata,
-            "erp_only": len(unmatched),
-            "erp_only_records": ", ".join(unmatched[:PREVIEW_ROWS]),
-        },
-    )
-
-
-def writes_table(planned: list[Planned], describe) -> str:
-    lines = ["| to | record | create | fields |", "|---|---|---|---|"]
-    for item in planned:
-        payload = item.change.payload
-        lines.append(
-            f"| {item.change.target_system} | {item.change.record_key} "
-            f"| {'yes' if payload['create'] else ''} | {describe(payload['fields'])} |"
-        )
-    return "\n".join(lines)
-
-
-# --- sending (shared with products.py) ------------------------------------------------------
-
-
-def send_to_centra(
-    context: dg.AssetExecutionContext,
-    centra: CentraClient,
-    warehouse: DuckDBWarehouse,
-    entity: str,
-    group: Callable[[list[Planned]], Iterable[list[Planned]]],
-    send: Callable[[list[Planned]], Outcome],
-    describe,
-) -> dg.MaterializeResult:
-    """Send the due writes to Centra group by group; record each group and its agreement."""
-    run_id = context.run.run_id
-    outbox, ledger = Outbox(warehouse), SyncLedger(warehouse)
-    needed, unchanged = outbox.split_unchanged(outbox.due(CENTRA, entity))
-    outbox.record(Outcome(unchanged=unchanged), run_id)
-    context.log.info("%s: %d to send to Centra, %d unchanged", entity, len(needed), len(unchanged))
-
-    outcome = Outcome(unchanged=unchanged)
-    with centra.measure() as cost:
-        for items in group(needed):
-            # Recorded group by group, so a crash later never resends what Centra took.
-            done = send(items)
-            outbox.record(done, run_id)
-            after_sent(ledger, entity, ERP, done.sent, run_id)
-            outcome.sent += done.sent
-            outcome.failed += done.failed
-
-    if outcome.failed:
-        raise dg.Failure(
-            f"Centra refused {len(outcome.failed)} {entity} ({describe_reasons(outcome.failed)}); "
-            f"{len(outcome.sent)} were sent. The refused ones stay planned and are sent again by "
-            "the next run; fix the cause first (outbound.planned has each reason)."
-        )
-    return dg.MaterializeResult(
-        metadata={
-            "sent": len(outcome.sent),
-            "unchanged": len(outcome.unchanged),
-            "api/mutations": cost.mutations,
-            "preview": dg.MetadataValue.md(writes_table(outcome.sent[:PREVIEW_ROWS], describe)),
-        }
-    )
-
-
-def send_to_erp(
-    context: dg.AssetExecutionContext,
-    erp_database: SqlDatabase,
-    warehouse: DuckDBWarehouse,
-    entity: str,
-    to_row: Callable[[Planned, dict], dict[str, Any]],
-    describe,
-    *,
-    table: str = ERP_TABLE,
-    key: tuple[str, ...] = ERP_KEY,
-) -> dg.MaterializeResult:
-    """Upsert the due writes into the ERP table, whole rows: the ERP's other columns are kept."""
-    outbox = Outbox(warehouse)
-    current = {tuple(row[column] for column in key): row for row in erp_rows(erp_database, table)}
-
-    def upsert(batch: list[Planned]) -> list[UpsertResult]:
-        rows = [to_row(item, current) for item in batch]
-        return [erp_database.upsert(table, rows, key)]
-
-    result = send_due(context, outbox, entity, upsert, batch_size=ERP_BATCH)
-    after_sent(SyncLedger(warehouse), entity, ERP, result.outcome.sent, context.run.run_id)
-    raise_if_failed(result, entity)
-    return dg.MaterializeResult(metadata=result.metadata(lambda sent: writes_table(sent, describe)))
-
-
-def erp_row(mapping: Mapping, values: dict[str, Any], current: dict, key: tuple) -> dict:
-    """The ERP row after the write: its current columns, overwritten by the mapped fields.
-
-    Whole rows, because the ERP's NOT NULL columns must be present even when one field changes.
-    """
-    mapped = apply(mapping, values)
-    if mapped.problems:
-        # The plan mapped these same values already; failing here means the mapping changed.
-        problems = "; ".join(f"{p.field}: {p.reason}" for p in mapped.problems)
-        raise ValueError(f"{values} no longer maps to an ERP row ({problems}); plan again")
-    # A field emptied on the other side empties its column; the engine leaves absent values out.
-    emptied = {rule.target: None for rule in mapping.fields if rule.source in values}
-    existing = current.get(tuple(mapped.values[column] for column in key), {})
-    row = {name: value for name, value in existing.items() if name != "updated_at"}
-    return {**dict.fromkeys(mapping_columns(mapping)), **row, **emptied, **mapped.values}
-
-
 def _erp_price_row(item: Planned, current: dict) -> dict[str, Any]:
     pricelist_id, number = item.change.record_key.split("|", 1)
     values = {"pricelist_id": int(pricelist_id), "product_number": number}
@@ -460,14 +259,6 @@ def _erp_price_row(item: Planned, current: dict) -> dict[str, Any]:
 
 
 # --- setPrices -----------------------------------------------------------------------------
-
-
-def _by_pricelist(planned: list[Planned]) -> Iterator[list[Planned]]:
-    grouped: dict[str, list[Planned]] = {}
-    for item in planned:
-        grouped.setdefault(item.change.record_key.split("|", 1)[0], []).append(item)
-    for items in grouped.values():
-        yield from batches(items, PRICES_PER_MUTATION)
 
 
 def _send_prices(
@@ -487,8 +278,8 @@ def _send_prices(
         if not refused or len(refused) == len(known):
             return _merge(outcome, _failed(context, known, str(error)))
         rest = [item for index, item in enumerate(known) if index not in refused]
-        failed = [known[index] for index in sorted(refused)]
-        outcome = _merge(outcome, _failed(context, failed, str(error)))
+        named = [known[index] for index in sorted(refused)]
+        outcome = _merge(outcome, _failed(context, named, str(error)))
         return _merge(outcome, _send_prices(context, centra, pricelist_id, rest, ids, currency))
     except CentraError as error:
         # No answer came; prices are absolute, so sending them again is safe.
@@ -520,29 +311,19 @@ def _set_prices(centra, pricelist_id: int, batch, ids: dict[str, int], currency:
     return payload.get("userWarnings") or []
 
 
+def _pricelist(item: Planned) -> int:
+    return int(item.change.record_key.split("|", 1)[0])
+
+
 def _number(item: Planned) -> str:
     return item.change.record_key.split("|", 1)[1]
-
-
-def refused_indexes(remarks: list[dict], list_field: str, count: int) -> set[int]:
-    """Indexes of `input.<list_field>` that Centra's user errors or warnings point at."""
-    refused = set()
-    for user_error in remarks:
-        path = [str(part) for part in user_error.get("path") or []]
-        if list_field in path:
-            position = path.index(list_field) + 1
-            if position < len(path) and path[position].isdigit() and int(path[position]) < count:
-                refused.add(int(path[position]))
-    return refused
 
 
 def _failed(context, batch: list[Planned], reason: str) -> Outcome:
     if batch:
         keys = ", ".join(item.change.record_key for item in batch[:5])
         context.log.error("Centra did not take %d (%s): %s", len(batch), keys, reason)
-    for item in batch:
-        item.reason = reason[:500]
-    return Outcome(failed=list(batch))
+    return failed(batch, reason)
 
 
 def _merge(first: Outcome, second: Outcome) -> Outcome:

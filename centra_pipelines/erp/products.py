@@ -24,25 +24,25 @@ from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.client.errors import CentraError
 from centra_pipelines.config.conflicts import CENTRA
 from centra_pipelines.connectors.sql import SqlDatabase
-from centra_pipelines.erp.prices import (
+from centra_pipelines.erp.prices import product_ids
+from centra_pipelines.erp.two_way import (
     ERP,
     Sides,
+    describe_fields,
     erp_row,
     erp_rows,
     plan_both_ways,
-    product_ids,
+    send_rows_to_erp,
     send_to_centra,
-    send_to_erp,
 )
 from centra_pipelines.mapping import apply, load_mappings
+from centra_pipelines.outbound.assets import plan_asset, send_asset
 from centra_pipelines.outbound.conflicts import SyncLedger, conflicts_check_spec
-from centra_pipelines.outbound.files import plan_check_spec
 from centra_pipelines.outbound.outbox import Change, Outcome, Planned
 from centra_pipelines.outbound.reconcile import Side
-from centra_pipelines.settings import OWNERS
+from centra_pipelines.outbound.sending import failed
 from centra_pipelines.warehouse import DuckDBWarehouse
 
-GROUP = "erp"
 ENTITY = "products"
 ERP_TABLE, ERP_KEY = "erp.items", ("item_number",)
 FROM_ERP = load_mappings()["erp", "products", "to_centra"]
@@ -63,18 +63,11 @@ mutation UpdateProductFromErp($id: Int!, $input: ProductUpdateInput!) {
 """
 
 
-@dg.asset(
-    key=["erp", "products_plan"],
-    group_name=GROUP,
-    owners=OWNERS,
+@plan_asset(
+    ["erp", "products_plan"],
     deps=[dg.AssetKey(["centra", "products"])],
-    check_specs=[
-        plan_check_spec(
-            ["erp", "products_plan"],
-            "Every ERP item maps to the shared vocabulary; when not, nothing is sent either way.",
-        ),
-        conflicts_check_spec(["erp", "products_plan"], ENTITY),
-    ],
+    check="Every ERP item maps to the shared vocabulary; when not, nothing is sent either way.",
+    more_checks=[conflicts_check_spec(["erp", "products_plan"], ENTITY)],
     description="Products compared between Centra and the ERP's items, planned both ways "
     "(the dry run).",
 )
@@ -98,14 +91,12 @@ def erp_products_plan(
             len(unmatched),
             ", ".join(unmatched[:5]),
         )
-    yield from plan_both_ways(context, warehouse, ENTITY, sides, _describe, unmatched)
+    yield from plan_both_ways(context, warehouse, ENTITY, sides, describe_fields, unmatched)
 
 
-@dg.asset(
-    key=["erp", "products_sent_to_centra"],
-    group_name=GROUP,
-    owners=OWNERS,
-    deps=[erp_products_plan],
+@send_asset(
+    ["erp", "products_sent_to_centra"],
+    plan=erp_products_plan,
     description="Product fields the ERP changed, sent to Centra with updateProduct.",
 )
 def erp_products_sent_to_centra(
@@ -113,33 +104,28 @@ def erp_products_sent_to_centra(
 ) -> dg.MaterializeResult:
     ids = product_ids(warehouse)
 
-    def one_by_one(planned: list[Planned]) -> Iterator[list[Planned]]:
-        for item in planned:
-            yield [item]
-
     def send(items: list[Planned]) -> Outcome:
         return _update_product(context, centra, items[0], ids)
 
-    return send_to_centra(context, centra, warehouse, ENTITY, one_by_one, send, _describe)
+    # One product per batch: updateProduct takes one product.
+    return send_to_centra(context, centra, warehouse, ENTITY, send, describe_fields, batch_size=1)
 
 
-@dg.asset(
-    key=["erp", "products_sent_to_erp"],
-    group_name=GROUP,
-    owners=OWNERS,
-    deps=[erp_products_plan],
+@send_asset(
+    ["erp", "products_sent_to_erp"],
+    plan=erp_products_plan,
     description="Products changed or new in Centra, upserted into the ERP's item master.",
 )
 def erp_products_sent_to_erp(
     context: dg.AssetExecutionContext, erp_database: SqlDatabase, warehouse: DuckDBWarehouse
 ) -> dg.MaterializeResult:
-    return send_to_erp(
+    return send_rows_to_erp(
         context,
         erp_database,
         warehouse,
         ENTITY,
         _erp_item_row,
-        _describe,
+        describe_fields,
         table=ERP_TABLE,
         key=ERP_KEY,
     )
@@ -230,9 +216,4 @@ def centra_input(fields: dict[str, Any]) -> dict[str, Any]:
 
 def _failed(context, item: Planned, reason: str) -> Outcome:
     context.log.error("Centra did not take product %s: %s", item.change.record_key, reason)
-    item.reason = reason[:500]
-    return Outcome(failed=[item])
-
-
-def _describe(fields: dict[str, Any]) -> str:
-    return ", ".join(f"{name} {value}" for name, value in sorted(fields.items()))
+    return failed([item], reason)

@@ -1,7 +1,8 @@
 """Planning from files: claim, plan each file's changes, archive only once they are stored."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import dagster as dg
 
@@ -18,6 +19,8 @@ from centra_pipelines.outbound.outbox import (
 
 # The blocking check every file-planning asset carries; a failure stops the send in the run.
 PLAN_CHECK = "every_row_planned"
+# Pending and rejected changes each shown in a plan's preview table.
+PREVIEW_ROWS = 20
 
 
 @dataclass
@@ -45,6 +48,18 @@ class FilePlan:
             "preview": dg.MetadataValue.md(preview),
         }
 
+    def results(
+        self, table: Callable[[list[Planned]], str], **more: Any
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        """The planning asset's materialization, with `more` metadata, and its check.
+
+        The preview table shows the first pending and the first rejected changes.
+        """
+        pending = self.with_status(PENDING)[:PREVIEW_ROWS]
+        rejected = self.with_status(REJECTED)[:PREVIEW_ROWS]
+        yield dg.MaterializeResult(metadata={**self.metadata(table(pending + rejected)), **more})
+        yield self.check()
+
     def check(self) -> dg.AssetCheckResult:
         """Passes when every file was readable and every row planned."""
         rejected = self.with_status(REJECTED)
@@ -59,12 +74,6 @@ class FilePlan:
                 "reasons": "; ".join(reason for reason in reasons if reason) or "none",
             },
         )
-
-
-def plan_check_spec(asset_key: list[str], description: str) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(
-        PLAN_CHECK, asset=dg.AssetKey(asset_key), blocking=True, description=description
-    )
 
 
 def plan_waiting_files(

@@ -116,6 +116,8 @@ class Outcome:
     sent: list[Planned] = field(default_factory=list)
     unchanged: list[Planned] = field(default_factory=list)
     failed: list[Planned] = field(default_factory=list)
+    # Why sending stopped before every change was tried (the target became unreachable).
+    stopped: str | None = None
 
 
 class Outbox:

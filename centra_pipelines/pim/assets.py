@@ -19,6 +19,7 @@ from centra_pipelines.centra import tables
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.client.errors import CentraError, CentraUserErrors
 from centra_pipelines.connectors.rest import RestApiClient
+from centra_pipelines.outbound.assets import plan_asset, send_asset
 from centra_pipelines.outbound.outbox import (
     PENDING,
     REJECTED,
@@ -28,14 +29,13 @@ from centra_pipelines.outbound.outbox import (
     Planned,
     describe_reasons,
 )
+from centra_pipelines.outbound.sending import raise_if_failed, send_due
 from centra_pipelines.pim.held import ENTITY, TARGET, read_held, rejected_before
 from centra_pipelines.pim.plan import plan_products
 from centra_pipelines.pim.reading import read_mark, read_products, save_mark, since, updated_at
 from centra_pipelines.pim.sending import send_record
-from centra_pipelines.settings import OWNERS
 from centra_pipelines.warehouse import DuckDBWarehouse
 
-GROUP = "pim"
 PLAN_CHECK = "every_product_planned"
 PLAN_KEY = ["pim", "enrichment_plan"]
 PREVIEW_ROWS = 20
@@ -49,10 +49,8 @@ class PimReadConfig(dg.Config):
     )
 
 
-@dg.asset(
-    key=PLAN_KEY,
-    group_name=GROUP,
-    owners=OWNERS,
+@plan_asset(
+    PLAN_KEY,
     deps=[
         dg.AssetKey(["centra", table.name])
         for table in (
@@ -64,15 +62,9 @@ class PimReadConfig(dg.Config):
             tables.languages,
         )
     ],
-    check_specs=[
-        dg.AssetCheckSpec(
-            PLAN_CHECK,
-            asset=dg.AssetKey(PLAN_KEY),
-            blocking=True,
-            description="Every product read from the PIM is one Centra has, in languages and "
-            "with mapped attribute values Centra has; when not, nothing is sent to Centra.",
-        )
-    ],
+    check="Every product read from the PIM is one Centra has, in languages and with mapped "
+    "attribute values Centra has; when not, nothing is sent to Centra.",
+    check_name=PLAN_CHECK,
     description="Product content from the PIM compared with Centra and planned (the dry run).",
 )
 def pim_enrichment_plan(
@@ -118,55 +110,45 @@ def pim_enrichment_plan(
     yield _check(rejected, still_rejected)
 
 
-@dg.asset(
-    key=["pim", "enrichment_sent_to_centra"],
-    group_name=GROUP,
-    owners=OWNERS,
-    deps=[pim_enrichment_plan],
+@send_asset(
+    ["pim", "enrichment_sent_to_centra"],
+    plan=pim_enrichment_plan,
     description="Planned enrichment written to Centra: updateProduct, updateDisplay, localize "
     "and assignAttributes, changed parts only.",
 )
 def pim_enrichment_sent_to_centra(
     context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
 ) -> dg.MaterializeResult:
-    outbox = Outbox(warehouse)
-    needed, unchanged = outbox.split_unchanged(outbox.due(TARGET, ENTITY))
-    outbox.record(Outcome(unchanged=unchanged), context.run.run_id)
-
-    outcome, stopped = Outcome(unchanged=unchanged), None
     with centra.measure() as cost:
-        for number, records in _by_product(needed).items():
-            done, stopped = _send_product(context, centra, number, records)
-            # Recorded product by product, so a crash later never resends what Centra took.
-            outbox.record(done, context.run.run_id)
-            outcome.sent += done.sent
-            outcome.failed += done.failed
-            if stopped:
-                break
-
-    _raise_if_failed(outcome, stopped, len(needed))
+        # One batch per product: all its writes, recorded before the next product's.
+        outcome, metadata = send_due(
+            context,
+            Outbox(warehouse),
+            TARGET,
+            ENTITY,
+            lambda records: _send_product(context, centra, records),
+            batch_size=None,
+            group_by=lambda item: item.change.payload["product_number"],
+            centra=centra,
+            preview=lambda sent: _table(sent, {}),
+        )
+    raise_if_failed(outcome, "enrichment writes")
     context.log.info(
         "sent %d writes to Centra (%d mutations); %d already there",
         len(outcome.sent),
         cost.mutations,
-        len(unchanged),
+        len(outcome.unchanged),
     )
+    products = {item.change.payload["product_number"] for item in outcome.sent}
     return dg.MaterializeResult(
-        metadata={
-            "sent": len(outcome.sent),
-            "unchanged": len(outcome.unchanged),
-            "products": len({item.change.payload["product_number"] for item in outcome.sent}),
-            "api/mutations": cost.mutations,
-            "api/requests": cost.requests,
-            "preview": dg.MetadataValue.md(_table(outcome.sent[:PREVIEW_ROWS], {})),
-        }
+        metadata={**metadata, "products": len(products), "api/requests": cost.requests}
     )
 
 
 def _send_product(
-    context: dg.AssetExecutionContext, centra: CentraClient, number: str, records: list[Planned]
-) -> tuple[Outcome, str | None]:
-    """Send one product's writes; returns the outcome and why sending stopped, if it must."""
+    context: dg.AssetExecutionContext, centra: CentraClient, records: list[Planned]
+) -> Outcome:
+    """Send one product's writes; the outcome says why sending stopped, if it must."""
     outcome = Outcome()
     for planned in records:
         try:
@@ -182,36 +164,18 @@ def _send_product(
             planned.reason = f"no answer from Centra: {error}"[:500]
             context.log.error("stopped sending at %s: %s", planned.change.record_key, error)
             outcome.failed.append(planned)
-            return outcome, str(error)
+            outcome.stopped = str(error)
+            return outcome
         outcome.sent.append(planned)
+    number = records[0].change.payload["product_number"]
     context.log.info("product %s: %d writes sent", number, len(outcome.sent))
-    return outcome, None
-
-
-def _raise_if_failed(outcome: Outcome, stopped: str | None, needed: int) -> None:
-    if not outcome.failed:
-        return
-    waiting = needed - len(outcome.sent) - len(outcome.failed)
-    stop = f" Sending stopped ({stopped}); {waiting} writes were not tried." if stopped else ""
-    raise dg.Failure(
-        f"Centra did not take {len(outcome.failed)} enrichment writes "
-        f"({describe_reasons(outcome.failed, limit=5)}); {len(outcome.sent)} were sent.{stop} "
-        "What failed stays planned and is sent again by the next run; outbound.planned has "
-        "each reason."
-    )
+    return outcome
 
 
 def _advance_mark(warehouse: DuckDBWarehouse, records: list[dict], mark, run_id: str) -> None:
     moments = [moment for moment in map(updated_at, records) if moment is not None]
     if moments and (mark is None or max(moments) > mark):
         save_mark(warehouse, max(moments), run_id)
-
-
-def _by_product(planned: list[Planned]) -> dict[str, list[Planned]]:
-    grouped: dict[str, list[Planned]] = {}
-    for item in planned:
-        grouped.setdefault(item.change.payload["product_number"], []).append(item)
-    return grouped
 
 
 def _without_known_rejections(warehouse: DuckDBWarehouse, changes: list[Change]):

@@ -3,24 +3,17 @@
 import dagster as dg
 
 from centra_pipelines.connectors.rest import RestApiClient
+from centra_pipelines.outbound.definitions import system_definitions
 from centra_pipelines.pim.assets import pim_enrichment_plan, pim_enrichment_sent_to_centra
 from centra_pipelines.pim.reading import PAGE_SIZE
 
-sync_job = dg.define_asset_job(
-    "pim_sync",
-    selection=dg.AssetSelection.assets(pim_enrichment_plan, pim_enrichment_sent_to_centra),
-    description="Read the products the PIM changed and write what differs to Centra.",
-)
-
-dry_run_job = dg.define_asset_job(
-    "pim_dry_run",
-    selection=dg.AssetSelection.assets(pim_enrichment_plan),
-    description="Read the products the PIM changed and list what would be written; sends nothing.",
-)
-
-defs = dg.Definitions(
-    assets=[pim_enrichment_plan, pim_enrichment_sent_to_centra],
-    jobs=[sync_job, dry_run_job],
+defs = system_definitions(
+    "pim",
+    plan_assets=[pim_enrichment_plan],
+    send_assets=[pim_enrichment_sent_to_centra],
+    sync_description="Read the products the PIM changed and write what differs to Centra.",
+    dry_run_description="Read the products the PIM changed and list what would be written; "
+    "sends nothing.",
     resources={
         "pim_api": RestApiClient(
             base_url=dg.EnvVar("CENTRA_PIM_URL"),

@@ -20,13 +20,12 @@ from centra_pipelines.centra import tables
 from centra_pipelines.centra.assets.sync import asset_key
 from centra_pipelines.connectors.rest import RestApiClient
 from centra_pipelines.mapping import MappedRecord, apply, load_mappings
+from centra_pipelines.outbound.assets import plan_asset
 from centra_pipelines.outbound.outbox import PENDING, REJECTED, Change, Outbox, Planned
-from centra_pipelines.settings import OWNERS
 from centra_pipelines.support.notes import entry_of
 from centra_pipelines.support.state import SupportState
 from centra_pipelines.warehouse import DuckDBWarehouse
 
-GROUP = "support"
 TARGET, ENTITY = "centra", "support_tickets"
 SOURCE = "helpdesk_tickets"
 TICKETS_PATH = "/api/v1/tickets"
@@ -59,20 +58,12 @@ class TicketPlan:
         return [planned for planned in self.planned if planned.status == status]
 
 
-@dg.asset(
-    key=["support", "tickets_plan"],
-    group_name=GROUP,
-    owners=OWNERS,
+@plan_asset(
+    ["support", "tickets_plan"],
     deps=[asset_key(tables.orders), asset_key(tables.customers)],
-    check_specs=[
-        dg.AssetCheckSpec(
-            PLAN_CHECK,
-            asset=dg.AssetKey(["support", "tickets_plan"]),
-            blocking=True,
-            description="Every ticket read names an order or customer the warehouse knows; when "
-            "not, nothing is sent to Centra in this run and the ticket is held.",
-        )
-    ],
+    check="Every ticket read names an order or customer the warehouse knows; when not, nothing "
+    "is sent to Centra in this run and the ticket is held.",
+    check_name=PLAN_CHECK,
     description="Help-desk tickets planned as notes on their Centra order or customer (dry run).",
 )
 def support_tickets_plan(

@@ -17,10 +17,17 @@ from pydantic import Field
 
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.client.errors import CentraError
-from centra_pipelines.outbound.outbox import Outbox, Outcome, Planned, describe_reasons
-from centra_pipelines.settings import OWNERS
+from centra_pipelines.outbound.assets import send_asset
+from centra_pipelines.outbound.outbox import Outbox, Outcome, Planned
+from centra_pipelines.outbound.sending import (
+    PREVIEW_ROWS,
+    due_to_send,
+    failed,
+    raise_if_failed,
+    record_batch,
+)
 from centra_pipelines.support.notes import Entry, merged
-from centra_pipelines.support.plan import ENTITY, GROUP, TARGET, support_tickets_plan
+from centra_pipelines.support.plan import ENTITY, TARGET, support_tickets_plan
 from centra_pipelines.warehouse import DuckDBWarehouse
 
 # Objects whose text one query reads; Centra's list limit is 1-200 (digest §3.1).
@@ -83,11 +90,9 @@ class SupportNotesConfig(dg.Config):
     )
 
 
-@dg.asset(
-    key=["support", "tickets_sent_to_centra"],
-    group_name=GROUP,
-    owners=OWNERS,
-    deps=[support_tickets_plan],
+@send_asset(
+    ["support", "tickets_sent_to_centra"],
+    plan=support_tickets_plan,
     description="Planned ticket notes written to Centra orders' internal comments and customers' "
     "note attribute, one mutation per object.",
 )
@@ -98,17 +103,14 @@ def support_tickets_sent_to_centra(
     warehouse: DuckDBWarehouse,
 ) -> dg.MaterializeResult:
     outbox = Outbox(warehouse)
-    needed, unchanged = outbox.split_unchanged(outbox.due(TARGET, ENTITY))
-    outbox.record(Outcome(unchanged=unchanged), context.run.run_id)
-
-    outcome, written = Outcome(unchanged=unchanged), 0
+    # Not send_due's batches: one read serves a chunk of objects, recorded object by object.
+    needed, outcome = due_to_send(context, outbox, TARGET, ENTITY)
+    written = 0
     with centra.measure() as cost:
         for chunk in _chunks(_by_object(needed)):
             for done, mutated in _send_chunk(context, centra, config, chunk):
                 # Recorded object by object, so a crash later never writes these again.
-                outbox.record(done, context.run.run_id)
-                outcome.sent += done.sent
-                outcome.failed += done.failed
+                record_batch(context, outbox, outcome, done)
                 written += mutated
 
     context.log.info(
@@ -116,23 +118,17 @@ def support_tickets_sent_to_centra(
         len(outcome.sent),
         written,
         cost.mutations,
-        len(unchanged),
+        len(outcome.unchanged),
         len(outcome.failed),
     )
-    if outcome.failed:
-        raise dg.Failure(
-            f"Centra did not take {len(outcome.failed)} ticket notes "
-            f"({describe_reasons(outcome.failed, limit=5)}); {len(outcome.sent)} were sent. "
-            "They stay planned and the next run writes them again; fix the cause first "
-            "(outbound.planned has each reason)."
-        )
+    raise_if_failed(outcome, "ticket notes")
     return dg.MaterializeResult(
         metadata={
             "sent": len(outcome.sent),
-            "unchanged": len(unchanged),
+            "unchanged": len(outcome.unchanged),
             "objects_written": written,
             "api/mutations": cost.mutations,
-            "preview": dg.MetadataValue.md(_table(outcome.sent[:20])),
+            "preview": dg.MetadataValue.md(_table(outcome.sent[:PREVIEW_ROWS])),
         }
     )
 
@@ -250,9 +246,7 @@ def _entry(item: Planned) -> Entry:
 
 def _failed(context, key: ObjectKey, items: list[Planned], reason: str) -> Outcome:
     context.log.error("%s %s: ticket notes not written: %s", key[0], key[1], reason)
-    for item in items:
-        item.reason = reason[:500]
-    return Outcome(failed=list(items))
+    return failed(items, reason)
 
 
 def _table(planned: list[Planned]) -> str:

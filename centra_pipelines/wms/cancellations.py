@@ -23,7 +23,8 @@ from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.client.errors import CentraError
 from centra_pipelines.connectors.files import ClaimedFile, FileExchange
 from centra_pipelines.mapping import apply, load_mappings
-from centra_pipelines.outbound.files import plan_check_spec, plan_waiting_files
+from centra_pipelines.outbound.assets import plan_asset, send_asset
+from centra_pipelines.outbound.files import plan_waiting_files
 from centra_pipelines.outbound.outbox import (
     PENDING,
     REJECTED,
@@ -31,12 +32,10 @@ from centra_pipelines.outbound.outbox import (
     Outbox,
     Outcome,
     Planned,
-    describe_reasons,
 )
-from centra_pipelines.settings import OWNERS
+from centra_pipelines.outbound.sending import failed, raise_if_failed, send_due
 from centra_pipelines.warehouse import DuckDBWarehouse
 
-GROUP = "wms"
 TARGET, ENTITY = "centra", "cancellations"
 CANCELLATION_MAPPING = load_mappings()["wms", "cancellations", "to_centra"]
 
@@ -83,18 +82,11 @@ LEFT JOIN shipped s ON s.order_line_id = l.line_id
 Lines = dict[int, dict[str, Any]]  # order number -> status and lines by SKU
 
 
-@dg.asset(
-    key=["wms", "cancellations_plan"],
-    group_name=GROUP,
-    owners=OWNERS,
+@plan_asset(
+    ["wms", "cancellations_plan"],
     deps=[dg.AssetKey(["centra", "orders"]), dg.AssetKey(["centra", "order_lines"])],
-    check_specs=[
-        plan_check_spec(
-            ["wms", "cancellations_plan"],
-            "Every row of the claimed cancellation files names a known order, one of its SKUs "
-            "and no more units than are left to ship; when not, nothing is sent to Centra.",
-        )
-    ],
+    check="Every row of the claimed cancellation files names a known order, one of its SKUs "
+    "and no more units than are left to ship; when not, nothing is sent to Centra.",
     description="Order lines the WMS cannot fulfil, planned as cancellations in Centra.",
 )
 def wms_cancellations_plan(
@@ -115,43 +107,33 @@ def wms_cancellations_plan(
         len(plan.with_status(PENDING)),
         len(plan.with_status(REJECTED)),
     )
-    preview = plan.with_status(PENDING)[:20] + plan.with_status(REJECTED)[:20]
-    yield dg.MaterializeResult(metadata=plan.metadata(_table(preview)))
-    yield plan.check()
+    yield from plan.results(_table)
 
 
-@dg.asset(
-    key=["wms", "cancellations_sent_to_centra"],
-    group_name=GROUP,
-    owners=OWNERS,
-    deps=[wms_cancellations_plan],
+@send_asset(
+    ["wms", "cancellations_sent_to_centra"],
+    plan=wms_cancellations_plan,
     description="Planned cancellations sent to Centra, one mutation per order.",
 )
 def wms_cancellations_sent_to_centra(
     context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
 ) -> dg.MaterializeResult:
-    outbox = Outbox(warehouse)
-    needed, unchanged = outbox.split_unchanged(outbox.due(TARGET, ENTITY))
-    outbox.record(Outcome(unchanged=unchanged), context.run.run_id)
-
-    sent, failed = 0, []
-    with centra.measure() as cost:
-        for planned in needed:
-            outcome = _send(context, centra, planned)
-            # Recorded order by order: a crash later never repeats a cancellation Centra took.
-            outbox.record(outcome, context.run.run_id)
-            sent += len(outcome.sent)
-            failed += outcome.failed
-
-    if failed:
-        raise dg.Failure(
-            f"Centra did not take {len(failed)} cancellations ({describe_reasons(failed, 5)}); "
-            f"{sent} were sent. They stay planned and are sent again by the next run; an order "
-            "Centra has shipped meanwhile cannot be cancelled and needs a look."
-        )
-    return dg.MaterializeResult(
-        metadata={"sent": sent, "unchanged": len(unchanged), "api/mutations": cost.mutations}
+    # One order per batch, each recorded before the next: a cancellation is not idempotent.
+    outcome, metadata = send_due(
+        context,
+        Outbox(warehouse),
+        TARGET,
+        ENTITY,
+        lambda batch: _send(context, centra, batch[0]),
+        batch_size=1,
+        centra=centra,
     )
+    raise_if_failed(
+        outcome,
+        "cancellations",
+        then="an order Centra has shipped meanwhile cannot be cancelled and needs a look",
+    )
+    return dg.MaterializeResult(metadata=metadata)
 
 
 def _send(context: dg.AssetExecutionContext, centra: CentraClient, planned: Planned) -> Outcome:
@@ -166,9 +148,8 @@ def _send(context: dg.AssetExecutionContext, centra: CentraClient, planned: Plan
         else:
             _cancel_lines(centra, cancellation)
     except CentraError as error:
-        planned.reason = str(error)[:500]
         context.log.error("order %s: cancellation not taken: %s", number, error)
-        return Outcome(failed=[planned])
+        return failed([planned], str(error))
     return Outcome(sent=[planned])
 
 

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from centra_pipelines.connectors.files import FileExchange
+from centra_pipelines.outbound.definitions import system_definitions
 from centra_pipelines.wms.cancellations import (
     wms_cancellations_plan,
     wms_cancellations_sent_to_centra,
@@ -58,32 +59,18 @@ SEND_ASSETS = [
     wms_return_notices_sent_to_wms,
 ]
 
-sync_job = dg.define_asset_job(
-    "wms_sync",
-    selection=dg.AssetSelection.assets(*PLAN_ASSETS, *SEND_ASSETS),
-    description="Every WMS flow: claim the WMS's files and send them to Centra, and write "
+defs = system_definitions(
+    "wms",
+    plan_assets=PLAN_ASSETS,
+    send_assets=SEND_ASSETS,
+    sync_description="Every WMS flow: claim the WMS's files and send them to Centra, and write "
     "orders, order changes and return notices to the WMS folder.",
-)
-
-dry_run_job = dg.define_asset_job(
-    "wms_dry_run",
-    selection=dg.AssetSelection.assets(*PLAN_ASSETS),
-    description="Plan every WMS flow and list what would be sent or written; sends nothing.",
-)
-
-defs = dg.Definitions(
-    assets=[*PLAN_ASSETS, *SEND_ASSETS],
-    jobs=[
-        stock_to_centra_job,
-        stock_dry_run_job,
-        shipments_to_centra_job,
-        shipments_dry_run_job,
-        sync_job,
-        dry_run_job,
-    ],
+    dry_run_description="Plan every WMS flow and list what would be sent or written; sends "
+    "nothing.",
     resources={
         "wms_files": FileExchange(
             url=dg.EnvVar("CENTRA_WMS_FOLDER_URL"), file_format="csv", create_missing_folders=True
         )
     },
+    jobs=[stock_to_centra_job, stock_dry_run_job, shipments_to_centra_job, shipments_dry_run_job],
 )

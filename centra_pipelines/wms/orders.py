@@ -24,9 +24,8 @@ import dagster as dg
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.connectors.files import FileExchange
 from centra_pipelines.mapping import apply, load_mappings
-from centra_pipelines.outbound.files import plan_check_spec
+from centra_pipelines.outbound.assets import plan_asset, send_asset
 from centra_pipelines.outbound.outbox import PENDING, REJECTED, Change, LastSent, Outbox, Planned
-from centra_pipelines.settings import OWNERS
 from centra_pipelines.warehouse import DuckDBWarehouse
 from centra_pipelines.wms import cancellations
 from centra_pipelines.wms.outgoing import (
@@ -38,7 +37,6 @@ from centra_pipelines.wms.outgoing import (
     write_due_files,
 )
 
-GROUP = "wms"
 ENTITY = "orders"
 FULFIL, CANCEL = "FULFIL", "CANCEL"
 # Orders per address query: one request, well under Centra's 200-item page limit (digest §3.1).
@@ -79,22 +77,15 @@ ORDER BY o.order_number, l.line_id
 """
 
 
-@dg.asset(
-    key=["wms", "orders_plan"],
-    group_name=GROUP,
-    owners=OWNERS,
+@plan_asset(
+    ["wms", "orders_plan"],
     deps=[
         dg.AssetKey(["centra", "orders"]),
         dg.AssetKey(["centra", "order_lines"]),
         dg.AssetKey(["centra", "shipment_lines"]),
     ],
-    check_specs=[
-        plan_check_spec(
-            ["wms", "orders_plan"],
-            "Every order to fulfil has a ship-to address, a shipping method and SKUs on its "
-            "lines; when not, no order file is written.",
-        )
-    ],
+    check="Every order to fulfil has a ship-to address, a shipping method and SKUs on its "
+    "lines; when not, no order file is written.",
     description="Orders for the WMS to fulfil, and changes to orders it has (the dry run).",
 )
 def wms_orders_plan(
@@ -139,21 +130,12 @@ def wms_orders_plan(
         len(echoes),
         len(plan.with_status(REJECTED)),
     )
-    preview = plan.with_status(PENDING)[:20] + plan.with_status(REJECTED)[:20]
-    metadata = {
-        **plan.metadata(_table(preview)),
-        "waiting_for_address": len(waiting),
-        "echoes": len(echoes),
-    }
-    yield dg.MaterializeResult(metadata=metadata)
-    yield plan.check()
+    yield from plan.results(_table, waiting_for_address=len(waiting), echoes=len(echoes))
 
 
-@dg.asset(
-    key=["wms", "orders_sent_to_wms"],
-    group_name=GROUP,
-    owners=OWNERS,
-    deps=[wms_orders_plan],
+@send_asset(
+    ["wms", "orders_sent_to_wms"],
+    plan=wms_orders_plan,
     description="Planned orders written to the WMS folder, one fulfilment file per order.",
 )
 def wms_orders_sent_to_wms(

@@ -23,9 +23,8 @@ from centra_pipelines.outbound.outbox import (
     Outbox,
     Outcome,
     Planned,
-    batches,
-    describe_reasons,
 )
+from centra_pipelines.outbound.sending import raise_if_failed, send_due
 from centra_pipelines.warehouse import DuckDBWarehouse
 
 TARGET = "wms"
@@ -82,38 +81,32 @@ def write_due_files(
     file_of: FileOf,
 ) -> dg.MaterializeResult:
     """Write every due change of `entity` as a file; raise dg.Failure naming what failed."""
-    run_id = context.run.run_id
-    needed, unchanged = outbox.split_unchanged(outbox.due(TARGET, entity))
-    outbox.record(Outcome(unchanged=unchanged), run_id)
-    before = sent_keys(outbox.warehouse, entity, [item.change.record_key for item in needed])
 
-    outcome = Outcome(unchanged=unchanged)
-    for batch in batches(needed, FILES_PER_BATCH):
+    def write_batch(batch: list[Planned]) -> Outcome:
+        keys = [item.change.record_key for item in batch]
+        before = sent_keys(outbox.warehouse, entity, keys)
         done = Outcome()
         for planned in batch:
             first = planned.change.record_key not in before
             written = _write_one(context, wms_files, planned, file_of, first)
             (done.sent if written else done.failed).append(planned)
-        outbox.record(done, run_id)
-        outcome.sent += done.sent
-        outcome.failed += done.failed
+        return done
 
+    outcome, metadata = send_due(
+        context, outbox, TARGET, entity, write_batch, batch_size=FILES_PER_BATCH
+    )
     context.log.info(
         "%s: %d files written to %s, %d unchanged, %d failed",
         entity,
         len(outcome.sent),
         wms_files.display_url,
-        len(unchanged),
+        len(outcome.unchanged),
         len(outcome.failed),
     )
-    if outcome.failed:
-        raise dg.Failure(
-            f"{len(outcome.failed)} {entity} files could not be written "
-            f"({describe_reasons(outcome.failed, limit=5)}); {len(outcome.sent)} were. The "
-            "failed ones stay planned and are written by the next run once the folder is "
-            "reachable again (outbound.planned has each reason)."
-        )
-    return dg.MaterializeResult(metadata={"sent": len(outcome.sent), "unchanged": len(unchanged)})
+    raise_if_failed(
+        outcome, f"{entity} files", target="The WMS folder", then="check that it is reachable"
+    )
+    return dg.MaterializeResult(metadata=metadata)
 
 
 def _write_one(

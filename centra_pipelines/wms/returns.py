@@ -26,7 +26,8 @@ from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.client.errors import CentraError
 from centra_pipelines.connectors.files import ClaimedFile, FileExchange
 from centra_pipelines.mapping import apply, load_mappings
-from centra_pipelines.outbound.files import plan_check_spec, plan_waiting_files
+from centra_pipelines.outbound.assets import plan_asset, send_asset
+from centra_pipelines.outbound.files import plan_waiting_files
 from centra_pipelines.outbound.outbox import (
     PENDING,
     REJECTED,
@@ -34,13 +35,11 @@ from centra_pipelines.outbound.outbox import (
     Outbox,
     Outcome,
     Planned,
-    describe_reasons,
 )
-from centra_pipelines.settings import OWNERS
+from centra_pipelines.outbound.sending import failed, raise_if_failed, send_due
 from centra_pipelines.warehouse import DuckDBWarehouse
 from centra_pipelines.wms import outgoing
 
-GROUP = "wms"
 TARGET, ENTITY = "centra", "returns"
 NOTICE_ENTITY = "return_notices"
 _MAPPINGS = load_mappings()
@@ -100,22 +99,15 @@ ORDER BY r.return_id, rl.return_line_id
 # --- WMS -> Centra: received returns ---------------------------------------------------------
 
 
-@dg.asset(
-    key=["wms", "returns_plan"],
-    group_name=GROUP,
-    owners=OWNERS,
+@plan_asset(
+    ["wms", "returns_plan"],
     deps=[
         dg.AssetKey(["centra", "shipment_lines"]),
         dg.AssetKey(["centra", "returns"]),
         dg.AssetKey(["centra", "return_lines"]),
     ],
-    check_specs=[
-        plan_check_spec(
-            ["wms", "returns_plan"],
-            "Every row of the claimed return files matches a known return or shipped units not "
-            "yet returned; when not, nothing is sent to Centra.",
-        )
-    ],
+    check="Every row of the claimed return files matches a known return or shipped units not "
+    "yet returned; when not, nothing is sent to Centra.",
     description="Returns the WMS received, planned as returns in Centra (the dry run).",
 )
 def wms_returns_plan(
@@ -135,42 +127,29 @@ def wms_returns_plan(
         len(plan.with_status(PENDING)),
         len(plan.with_status(REJECTED)),
     )
-    preview = plan.with_status(PENDING)[:20] + plan.with_status(REJECTED)[:20]
-    yield dg.MaterializeResult(metadata=plan.metadata(_return_table(preview)))
-    yield plan.check()
+    yield from plan.results(_return_table)
 
 
-@dg.asset(
-    key=["wms", "returns_sent_to_centra"],
-    group_name=GROUP,
-    owners=OWNERS,
-    deps=[wms_returns_plan],
+@send_asset(
+    ["wms", "returns_sent_to_centra"],
+    plan=wms_returns_plan,
     description="Planned returns created (or found) and completed in Centra.",
 )
 def wms_returns_sent_to_centra(
     context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
 ) -> dg.MaterializeResult:
     outbox = Outbox(warehouse)
-    needed, unchanged = outbox.split_unchanged(outbox.due(TARGET, ENTITY))
-    outbox.record(Outcome(unchanged=unchanged), context.run.run_id)
-
-    sent, failed = 0, []
-    with centra.measure() as cost:
-        for planned in needed:
-            outcome = _send_return(context, centra, outbox, planned)
-            outbox.record(outcome, context.run.run_id)
-            sent += len(outcome.sent)
-            failed += outcome.failed
-
-    if failed:
-        raise dg.Failure(
-            f"Centra did not take {len(failed)} returns ({describe_reasons(failed, limit=5)}); "
-            f"{sent} were sent. They stay planned; the next run completes any return it already "
-            "created instead of creating it again (outbound.planned has each reason)."
-        )
-    return dg.MaterializeResult(
-        metadata={"sent": sent, "unchanged": len(unchanged), "api/mutations": cost.mutations}
+    outcome, metadata = send_due(
+        context,
+        outbox,
+        TARGET,
+        ENTITY,
+        lambda batch: _send_return(context, centra, outbox, batch[0]),
+        batch_size=1,
+        centra=centra,
     )
+    raise_if_failed(outcome, "returns", then="a return it created is completed, not created again")
+    return dg.MaterializeResult(metadata=metadata)
 
 
 def _send_return(
@@ -190,9 +169,8 @@ def _send_return(
                 COMPLETE_RETURN, payload_field="completeReturn", variables={"id": return_id}
             )
     except CentraError as error:
-        planned.reason = str(error)[:500]
         context.log.error("return %s not completed: %s", planned.change.record_key, error)
-        return Outcome(failed=[planned])
+        return failed([planned], str(error))
     return Outcome(sent=[planned])
 
 
@@ -335,18 +313,11 @@ def _return_table(planned: list[Planned]) -> str:
 # --- Centra -> WMS: expected-return notices --------------------------------------------------
 
 
-@dg.asset(
-    key=["wms", "return_notices_plan"],
-    group_name=GROUP,
-    owners=OWNERS,
+@plan_asset(
+    ["wms", "return_notices_plan"],
     deps=[dg.AssetKey(["centra", "returns"]), dg.AssetKey(["centra", "return_lines"])],
-    check_specs=[
-        plan_check_spec(
-            ["wms", "return_notices_plan"],
-            "Every pending return has a SKU and quantity on each line; when not, no notice is "
-            "written.",
-        )
-    ],
+    check="Every pending return has a SKU and quantity on each line; when not, no notice is "
+    "written.",
     description="Returns created in Centra, planned as expected-return notices for the WMS.",
 )
 def wms_return_notices_plan(
@@ -376,17 +347,12 @@ def wms_return_notices_plan(
         len(echoes),
         len(plan.with_status(REJECTED)),
     )
-    preview = plan.with_status(PENDING)[:20] + plan.with_status(REJECTED)[:20]
-    metadata = {**plan.metadata(_notice_table(preview)), "echoes": len(echoes)}
-    yield dg.MaterializeResult(metadata=metadata)
-    yield plan.check()
+    yield from plan.results(_notice_table, echoes=len(echoes))
 
 
-@dg.asset(
-    key=["wms", "return_notices_sent_to_wms"],
-    group_name=GROUP,
-    owners=OWNERS,
-    deps=[wms_return_notices_plan],
+@send_asset(
+    ["wms", "return_notices_sent_to_wms"],
+    plan=wms_return_notices_plan,
     description="Planned return notices written to the WMS folder, one file per return.",
 )
 def wms_return_notices_sent_to_wms(

@@ -20,20 +20,17 @@ from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.client.errors import CentraError
 from centra_pipelines.connectors.files import ClaimedFile, FileExchange
 from centra_pipelines.mapping import apply, load_mappings
-from centra_pipelines.outbound.files import plan_check_spec, plan_waiting_files
+from centra_pipelines.outbound.assets import plan_asset, send_asset
+from centra_pipelines.outbound.files import plan_waiting_files
 from centra_pipelines.outbound.outbox import (
-    PENDING,
-    REJECTED,
     Change,
     Outbox,
     Outcome,
     Planned,
-    describe_reasons,
 )
-from centra_pipelines.settings import OWNERS
+from centra_pipelines.outbound.sending import failed, raise_if_failed, send_due
 from centra_pipelines.warehouse import DuckDBWarehouse
 
-GROUP = "wms"
 TARGET, ENTITY = "centra", "shipments"
 SHIPMENT_MAPPING = load_mappings()["wms", "shipments", "to_centra"]
 
@@ -58,18 +55,11 @@ mutation CompleteShipmentFromWms($id: Int!, $input: ShipmentCompleteInput!) {
 """
 
 
-@dg.asset(
-    key=["wms", "shipments_plan"],
-    group_name=GROUP,
-    owners=OWNERS,
+@plan_asset(
+    ["wms", "shipments_plan"],
     deps=[dg.AssetKey(["centra", "orders"]), dg.AssetKey(["centra", "order_lines"])],
-    check_specs=[
-        plan_check_spec(
-            ["wms", "shipments_plan"],
-            "Every row of the claimed shipment files names a known order and one of its lines; "
-            "when not, nothing is sent to Centra.",
-        )
-    ],
+    check="Every row of the claimed shipment files names a known order and one of its lines; "
+    "when not, nothing is sent to Centra.",
     description="Shipments reported by the WMS, planned for Centra (the dry run).",
 )
 def wms_shipments_plan(
@@ -83,9 +73,7 @@ def wms_shipments_plan(
         run_id=context.run.run_id,
         changes_of=lambda claimed: _file_shipments(claimed, lines),
     )
-    preview = plan.with_status(PENDING)[:20] + plan.with_status(REJECTED)[:20]
-    yield dg.MaterializeResult(metadata=plan.metadata(_table(preview)))
-    yield plan.check()
+    yield from plan.results(_table)
 
 
 def _table(planned: list[Planned]) -> str:
@@ -99,37 +87,28 @@ def _table(planned: list[Planned]) -> str:
     return "\n".join(lines)
 
 
-@dg.asset(
-    key=["wms", "shipments_sent_to_centra"],
-    group_name=GROUP,
-    owners=OWNERS,
-    deps=[wms_shipments_plan],
+@send_asset(
+    ["wms", "shipments_sent_to_centra"],
+    plan=wms_shipments_plan,
     description="Planned shipments created and completed in Centra with their tracking numbers.",
 )
 def wms_shipments_sent_to_centra(
     context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
 ) -> dg.MaterializeResult:
     outbox = Outbox(warehouse)
-    needed, unchanged = outbox.split_unchanged(outbox.due(TARGET, ENTITY))
-    outbox.record(Outcome(unchanged=unchanged), context.run.run_id)
-
-    sent, failed = 0, []
-    with centra.measure() as cost:
-        for planned in needed:
-            outcome = _send_shipment(context, centra, outbox, planned)
-            outbox.record(outcome, context.run.run_id)
-            sent += len(outcome.sent)
-            failed += outcome.failed
-
-    if failed:
-        reasons = describe_reasons(failed, limit=5)
-        raise dg.Failure(
-            f"Centra did not take {len(failed)} shipments ({reasons}); {sent} were sent. They "
-            "stay planned and are sent again by the next run (outbound.planned has each reason)."
-        )
-    return dg.MaterializeResult(
-        metadata={"sent": sent, "unchanged": len(unchanged), "api/mutations": cost.mutations}
+    outcome, metadata = send_due(
+        context,
+        outbox,
+        TARGET,
+        ENTITY,
+        lambda batch: _send_shipment(context, centra, outbox, batch[0]),
+        batch_size=1,
+        centra=centra,
     )
+    raise_if_failed(
+        outcome, "shipments", then="a shipment it created is completed, not created again"
+    )
+    return dg.MaterializeResult(metadata=metadata)
 
 
 def _send_shipment(
@@ -153,9 +132,8 @@ def _send_shipment(
             variables={"id": shipment_id, "input": completion},
         )
     except CentraError as error:
-        planned.reason = str(error)[:500]
         context.log.error("shipment %s not completed: %s", planned.change.record_key, error)
-        return Outcome(failed=[planned])
+        return failed([planned], str(error))
     return Outcome(sent=[planned])
 
 

@@ -16,10 +16,10 @@ import dagster as dg
 
 from centra_pipelines.centra import tables
 from centra_pipelines.centra.client import CentraClient
-from centra_pipelines.centra.client.errors import CentraError, CentraUserErrors
 from centra_pipelines.connectors.files import ClaimedFile, FileExchange
 from centra_pipelines.mapping import apply, load_mappings
-from centra_pipelines.outbound.files import plan_check_spec, plan_waiting_files
+from centra_pipelines.outbound.assets import plan_asset, send_asset
+from centra_pipelines.outbound.files import plan_waiting_files
 from centra_pipelines.outbound.outbox import (
     HELD,
     PENDING,
@@ -28,13 +28,10 @@ from centra_pipelines.outbound.outbox import (
     Outbox,
     Outcome,
     Planned,
-    batches,
-    describe_reasons,
 )
-from centra_pipelines.settings import OWNERS
+from centra_pipelines.outbound.sending import failed, raise_if_failed, send_all_or_none, send_due
 from centra_pipelines.warehouse import DuckDBWarehouse
 
-GROUP = "wms"
 TARGET, ENTITY = "centra", "stock"
 # Sizes per setStock call: one mutation token each call, whatever its size (digest §2.1).
 SIZES_PER_MUTATION = 100
@@ -54,18 +51,11 @@ mutation SetStockFromWms($input: StockSetInput!) {
 """
 
 
-@dg.asset(
-    key=["wms", "stock_plan"],
-    group_name=GROUP,
-    owners=OWNERS,
+@plan_asset(
+    ["wms", "stock_plan"],
     deps=[dg.AssetKey(["centra", "product_sizes"]), dg.AssetKey(["centra", "warehouses"])],
-    check_specs=[
-        plan_check_spec(
-            ["wms", "stock_plan"],
-            "Every row of the claimed stock files mapped to a known SKU and warehouse; when "
-            "not, nothing is sent to Centra.",
-        )
-    ],
+    check="Every row of the claimed stock files mapped to a known SKU and warehouse; when "
+    "not, nothing is sent to Centra.",
     description="Stock levels from the WMS's files, planned for Centra (the dry run).",
 )
 def wms_stock_plan(
@@ -89,50 +79,30 @@ def wms_stock_plan(
         len(plan.with_status(HELD)),
         len(plan.with_status(REJECTED)),
     )
-    preview = plan.with_status(PENDING)[:20] + plan.with_status(REJECTED)[:20]
-    yield dg.MaterializeResult(metadata=plan.metadata(_table(preview)))
-    yield plan.check()
+    yield from plan.results(_table)
 
 
-@dg.asset(
-    key=["wms", "stock_sent_to_centra"],
-    group_name=GROUP,
-    owners=OWNERS,
-    deps=[wms_stock_plan],
+@send_asset(
+    ["wms", "stock_sent_to_centra"],
+    plan=wms_stock_plan,
     description="Planned stock levels sent to Centra with setStock, changed sizes only.",
 )
 def wms_stock_sent_to_centra(
     context: dg.AssetExecutionContext, centra: CentraClient, warehouse: DuckDBWarehouse
 ) -> dg.MaterializeResult:
-    outbox = Outbox(warehouse)
-    needed, unchanged = outbox.split_unchanged(outbox.due(TARGET, ENTITY))
-    outbox.record(Outcome(unchanged=unchanged), context.run.run_id)
-
-    outcome = Outcome(unchanged=unchanged)
-    with centra.measure() as cost:
-        for warehouse_id, sizes in _by_warehouse(needed).items():
-            for batch in batches(sizes, SIZES_PER_MUTATION):
-                # Recorded batch by batch, so a crash later never resends what Centra took.
-                done = _send_batch(context, centra, warehouse_id, batch)
-                outbox.record(done, context.run.run_id)
-                outcome.sent += done.sent
-                outcome.failed += done.failed
-
-    if outcome.failed:
-        reasons = describe_reasons(outcome.failed)
-        raise dg.Failure(
-            f"Centra refused {len(outcome.failed)} stock levels ({reasons}); "
-            f"{len(outcome.sent)} were sent. The refused ones stay planned and are sent again "
-            "by the next run; fix the cause first (see outbound.planned for each reason).",
-        )
-    return dg.MaterializeResult(
-        metadata={
-            "sent": len(outcome.sent),
-            "unchanged": len(outcome.unchanged),
-            "api/mutations": cost.mutations,
-            "preview": dg.MetadataValue.md(_table(outcome.sent[:20])),
-        }
+    outcome, metadata = send_due(
+        context,
+        Outbox(warehouse),
+        TARGET,
+        ENTITY,
+        lambda batch: _send_batch(context, centra, batch),
+        batch_size=SIZES_PER_MUTATION,
+        group_by=lambda item: item.change.payload["warehouse_id"],
+        centra=centra,
+        preview=_table,
     )
+    raise_if_failed(outcome, "stock levels")
+    return dg.MaterializeResult(metadata=metadata)
 
 
 def _file_changes(
@@ -154,26 +124,18 @@ def _file_changes(
         yield Change(TARGET, ENTITY, key, payload, f"{claimed.name}:{row_number}", reason)
 
 
-def _send_batch(
-    context: dg.AssetExecutionContext, centra: CentraClient, warehouse_id: int, batch: list[Planned]
-) -> Outcome:
-    """Send one batch; sizes Centra names in its user errors fail, the rest are sent again."""
-    try:
-        _set_stock(context, centra, warehouse_id, batch)
-    except CentraUserErrors as error:
-        # setStock applies all sizes or none; resend those Centra did not name.
-        refused = _refused_sizes(error, len(batch))
-        if not refused or len(refused) == len(batch):
-            return _failed(context, warehouse_id, batch, str(error))
-        failed = [batch[index] for index in sorted(refused)]
-        rest = [item for index, item in enumerate(batch) if index not in refused]
-        outcome = _send_batch(context, centra, warehouse_id, rest)
-        outcome.failed += _failed(context, warehouse_id, failed, str(error)).failed
-        return outcome
-    except CentraError as error:
-        # The outcome is unknown (no answer came); absolute levels are safe to send again.
-        return _failed(context, warehouse_id, batch, f"no answer from Centra: {error}")
-    return Outcome(sent=list(batch))
+def _send_batch(context, centra: CentraClient, batch: list[Planned]) -> Outcome:
+    """One setStock call for one warehouse; setStock applies all sizes or none."""
+    warehouse_id = batch[0].change.payload["warehouse_id"]
+
+    def fail(items: list[Planned], reason: str) -> Outcome:
+        context.log.error("Centra did not take stock for warehouse %s: %s", warehouse_id, reason)
+        return failed(items, reason)
+
+    # Absolute levels: sending them again after a refused or unanswered call is safe.
+    return send_all_or_none(
+        batch, lambda items: _set_stock(context, centra, warehouse_id, items), "productSizes", fail
+    )
 
 
 def _set_stock(context, centra: CentraClient, warehouse_id: int, batch: list[Planned]) -> None:
@@ -191,32 +153,6 @@ def _set_stock(context, centra: CentraClient, warehouse_id: int, batch: list[Pla
         "productSizes": sizes,
     }
     centra.mutate(SET_STOCK, payload_field="setStock", variables={"input": stock_input})
-
-
-def _refused_sizes(error: CentraUserErrors, count: int) -> set[int]:
-    """Indexes of productSizes that Centra's user errors point at (path input.productSizes.N)."""
-    refused = set()
-    for user_error in error.user_errors:
-        path = [str(part) for part in user_error.get("path") or []]
-        if "productSizes" in path:
-            position = path.index("productSizes") + 1
-            if position < len(path) and path[position].isdigit() and int(path[position]) < count:
-                refused.add(int(path[position]))
-    return refused
-
-
-def _failed(context, warehouse_id: int, batch: list[Planned], reason: str) -> Outcome:
-    context.log.error("Centra did not take stock for warehouse %s: %s", warehouse_id, reason)
-    for item in batch:
-        item.reason = reason[:500]
-    return Outcome(failed=list(batch))
-
-
-def _by_warehouse(planned: list[Planned]) -> dict[int, list[Planned]]:
-    grouped: dict[int, list[Planned]] = {}
-    for item in planned:
-        grouped.setdefault(item.change.payload["warehouse_id"], []).append(item)
-    return grouped
 
 
 def _known_skus(warehouse: DuckDBWarehouse) -> set[str]:

@@ -6,9 +6,8 @@ a database that already has them. `summary(url)` says what the ERP holds, for th
 
 from typing import Any
 
-from sqlalchemy import create_engine
-
 from sandbox_systems.erp import customers, prices, products, sales
+from sandbox_systems.erp.database import transaction
 
 
 def create_erp(url: str) -> None:
@@ -17,16 +16,12 @@ def create_erp(url: str) -> None:
     Args:
         url: a `postgresql+psycopg2://` SQLAlchemy URL.
     """
-    engine = create_engine(url)
-    try:
-        with engine.begin() as connection:
-            # One call per module of the ERP; each creates only what is missing.
-            sales.create(connection)
-            prices.create(connection)
-            products.create(connection)
-            customers.create(connection)
-    finally:
-        engine.dispose()
+    with transaction(url) as connection:
+        # One call per module of the ERP; each creates only what is missing.
+        sales.create(connection)
+        prices.create(connection)
+        products.create(connection)
+        customers.create(connection)
 
 
 def summary(url: str) -> dict[str, Any]:
@@ -38,14 +33,10 @@ def summary(url: str) -> dict[str, Any]:
     Returns:
         One entry per ERP module, e.g. `{"sales": {"sales_orders": {...}, ...}}`.
     """
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return {
-                "sales": sales.summary(connection),
-                "prices": prices.summary(connection),
-                "products": products.summary(connection),
-                "customers": customers.summary(connection),
-            }
-    finally:
-        engine.dispose()
+    with transaction(url) as connection:
+        return {
+            "sales": sales.summary(connection),
+            "prices": prices.summary(connection),
+            "products": products.summary(connection),
+            "customers": customers.summary(connection),
+        }

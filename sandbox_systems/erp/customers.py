@@ -12,9 +12,10 @@ import random
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, text
 
-SCHEMA = "erp"
+from sandbox_systems.erp.database import SCHEMA, transaction
+
 FIRST_CUSTOMER_NUMBER = 10001
 
 _DDL = f"""
@@ -84,12 +85,8 @@ def seed_customers(
     rng = random.Random(7)
     rows = [_shared_row(customer, rng) for customer in centra_customers]
     rows += [_erp_only_row(index, rng) for index in range(min(erp_only, len(_ERP_ONLY)))]
-    engine = create_engine(url)
-    try:
-        with engine.begin() as connection:
-            return [_insert(connection, row) for row in rows]
-    finally:
-        engine.dispose()
+    with transaction(url) as connection:
+        return [_insert(connection, row) for row in rows]
 
 
 def summary(connection: Connection) -> dict[str, Any]:

@@ -10,9 +10,9 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, text
 
-SCHEMA = "erp"
+from sandbox_systems.erp.database import SCHEMA, touched_on_update, transaction
 
 # The codes the example ERP gives the sandbox's retail pricelists (by Centra pricelist id).
 PRICE_LIST_CODES = {1: "RET-SE", 2: "RET-EU", 3: "RET-NO", 4: "RET-GB", 5: "RET-US"}
@@ -34,23 +34,12 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.price_list_prices (
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (price_list_code, item_number)
 );
-
-CREATE OR REPLACE FUNCTION {SCHEMA}.touch_updated_at() RETURNS trigger AS $$
-BEGIN
-    NEW.updated_at := now();
-    RETURN NEW;
-END;
-$$ LANGUAGE plpgsql;
-
-CREATE OR REPLACE TRIGGER price_list_prices_touched
-    BEFORE UPDATE ON {SCHEMA}.price_list_prices
-    FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.touch_updated_at();
 """
 
 
 def create(connection: Connection) -> None:
     """Create the price list tables unless they exist."""
-    connection.execute(text(_DDL))
+    connection.execute(text(_DDL + touched_on_update("price_list_prices")))
 
 
 def seed(
@@ -79,12 +68,8 @@ def seed(
     for row in kept[:raised]:
         row["price"] = (row["price"] * Decimal("1.1")).quantize(Decimal("0.01"))
 
-    engine = create_engine(url)
-    try:
-        with engine.begin() as connection:
-            _insert(connection, kept)
-    finally:
-        engine.dispose()
+    with transaction(url) as connection:
+        _insert(connection, kept)
     return {
         "raised": [f"{row['code']}|{row['item']}" for row in kept[:raised]],
         "left_out": [f"{row['code']}|{row['item']}" for row in missing],

@@ -10,9 +10,9 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, text
 
-SCHEMA = "erp"
+from sandbox_systems.erp.database import SCHEMA, touched_on_update, transaction
 
 _DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};
@@ -25,23 +25,12 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.items (
     net_weight_g INTEGER CHECK (net_weight_g >= 0),
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
-
-CREATE OR REPLACE FUNCTION {SCHEMA}.touch_updated_at() RETURNS trigger AS $$
-BEGIN
-    NEW.updated_at := now();
-    RETURN NEW;
-END;
-$$ LANGUAGE plpgsql;
-
-CREATE OR REPLACE TRIGGER items_touched
-    BEFORE UPDATE ON {SCHEMA}.items
-    FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.touch_updated_at();
 """
 
 
 def create(connection: Connection) -> None:
     """Create the item master unless it exists."""
-    connection.execute(text(_DDL))
+    connection.execute(text(_DDL + touched_on_update("items")))
 
 
 def seed(
@@ -72,12 +61,8 @@ def seed(
         row["grams"] = (row["grams"] or 0) + 50
     extra = [_row(product) for product in erp_only]
 
-    engine = create_engine(url)
-    try:
-        with engine.begin() as connection:
-            _insert(connection, kept + extra)
-    finally:
-        engine.dispose()
+    with transaction(url) as connection:
+        _insert(connection, kept + extra)
     return {
         "reweighed": [row["item"] for row in kept[:reweighed]],
         "left_out": [row["item"] for row in missing],

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-SCHEMA = "erp"
+from sandbox_systems.erp.database import SCHEMA
 
 _DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};

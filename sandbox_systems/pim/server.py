@@ -1,23 +1,15 @@
 """Serve the PIM on a free loopback port in a background thread, for the demo and the tests."""
 
 import secrets
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
-
 from sandbox_systems.pim.app import create_app
 from sandbox_systems.pim.seed import seed_products
 from sandbox_systems.pim.store import PimStore
-
-HOST = "127.0.0.1"
-STARTUP_TIMEOUT_SECONDS = 10.0
-SHUTDOWN_GRACE_SECONDS = 2
+from sandbox_systems.serving import HOST, serve
 
 
 @dataclass(frozen=True)
@@ -65,43 +57,5 @@ def start_pim(
     """
     store = PimStore(seed_products(products, mapped_attributes=mapped_attributes, seed=seed))
     token = token or secrets.token_urlsafe(24)
-    sock = _bind()
-    config = uvicorn.Config(
-        create_app(store, token),
-        log_config=None,
-        access_log=False,
-        lifespan="off",
-        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="sandbox-pim", daemon=True
-    )
-    thread.start()
-    try:
-        _wait_until_started(server, thread)
-        port = sock.getsockname()[1]
+    with serve(create_app(store, token), "the PIM") as port:
         yield RunningPim(url=f"http://{HOST}:{port}/api/v1", token=token, store=store)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=SHUTDOWN_GRACE_SECONDS + 5)
-        sock.close()
-
-
-def _bind() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((HOST, 0))
-    sock.listen(128)
-    return sock
-
-
-def _wait_until_started(server: uvicorn.Server, thread: threading.Thread) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("the PIM stopped while starting; see the log above")
-        if time.monotonic() > deadline:
-            server.should_exit = True
-            raise RuntimeError(f"the PIM did not start within {STARTUP_TIMEOUT_SECONDS} s")
-        time.sleep(0.01)

@@ -1,20 +1,14 @@
 """Serve the help desk on a free loopback port in a background thread."""
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-import uvicorn
-
+from sandbox_systems.serving import HOST, serve
 from sandbox_systems.support.app import TICKETS_PATH, create_app
 from sandbox_systems.support.desk import HelpDesk
 
-HOST = "127.0.0.1"
-STARTUP_TIMEOUT_SECONDS = 10.0
 DEFAULT_TOKEN = "support-token"
 
 
@@ -59,35 +53,5 @@ def start_support(
     desk = HelpDesk(clock)
     desk.seed(orders, customers, seed=seed)
     app = create_app(desk, token=token, username=username, password=password)
-    sock = _bind()
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off"))
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="support-desk", daemon=True
-    )
-    thread.start()
-    try:
-        _wait_until_started(server, thread)
-        port = sock.getsockname()[1]
+    with serve(app, "the help desk") as port:
         yield RunningSupport(f"http://{HOST}:{port}", token, username, password, desk)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-
-
-def _bind() -> socket.socket:
-    # Bound here, so the port is known before uvicorn serves (port 0 = any free port).
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((HOST, 0))
-    sock.listen(128)
-    return sock
-
-
-def _wait_until_started(server: uvicorn.Server, thread: threading.Thread) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            raise RuntimeError("the help desk did not start; see the log above")
-        time.sleep(0.01)
