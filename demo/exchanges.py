@@ -5,10 +5,13 @@ API), not from what the product says it sent.
 """
 
 import itertools
+import os
 import re
+import time
 from collections import Counter
 
 import requests
+from sqlalchemy import create_engine, text
 
 from centra_pipelines.outbound.exchange import ExchangeReport
 from centra_pipelines.warehouse import DuckDBWarehouse
@@ -123,3 +126,59 @@ def centra_query(url: str, token: str, query: str, variables: dict) -> dict:
     )
     response.raise_for_status()
     return response.json()["data"]
+
+
+CUSTOMER_NAME = "query CustomerName($id: Int!) { customers(where: {id: [$id]}) { firstName } }"
+
+
+def show_a_conflict(sandbox, neighbours: Neighbours, run_job) -> bool:
+    """A customer's first name edited in Centra, then in the ERP: newest_wins gives the ERP's.
+
+    `run_job(name)` runs a job in this process. Returns whether both sides end with the winner.
+    """
+    customer_id = _linked_customer(neighbours.erp_url)
+    sandbox.control.update_customer(customer_id, firstName="Anna (shop)")
+    time.sleep(1.1)  # Centra keeps whole seconds; the ERP's edit must be clearly the later one
+    _erp_execute(
+        neighbours.erp_url,
+        "UPDATE erp.customers SET first_name = 'Anna (ERP)' WHERE centra_customer_id = :id",
+        id=customer_id,
+    )
+    print(f"\nCustomer {customer_id} renamed in Centra, then in the ERP; syncing customers:")
+    run_job("centra_customers_sync")
+    run_job("erp_sync")
+
+    warehouse = DuckDBWarehouse(path=os.environ["CENTRA_WAREHOUSE_PATH"])
+    for row in warehouse.fetch(
+        "SELECT field, centra_value, other_value, policy, winner, status FROM outbound.conflicts "
+        "WHERE record_key = ? AND field = 'first_name'",
+        [f"centra:{customer_id}"],
+    ):
+        print("  conflict: " + " | ".join(str(value) for value in row))
+    in_centra = centra_query(sandbox.url, sandbox.token, CUSTOMER_NAME, {"id": customer_id})
+    centra_name = in_centra["customers"][0]["firstName"]
+    erp_name = _erp_execute(
+        neighbours.erp_url,
+        "SELECT first_name FROM erp.customers WHERE centra_customer_id = :id",
+        id=customer_id,
+    )[0][0]
+    print(f"  now in Centra: {centra_name!r}; in the ERP: {erp_name!r}")
+    return centra_name == erp_name == "Anna (ERP)"
+
+
+def _linked_customer(erp_url: str) -> int:
+    rows = _erp_execute(
+        erp_url,
+        "SELECT min(centra_customer_id) FROM erp.customers WHERE centra_customer_id IS NOT NULL",
+    )
+    return rows[0][0]
+
+
+def _erp_execute(url: str, sql: str, **params) -> list[tuple]:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(text(sql), params)
+            return [tuple(row) for row in result] if result.returns_rows else []
+    finally:
+        engine.dispose()

@@ -5,8 +5,10 @@ the help desk (seeded from Centra as at go-live, with a few differences), then r
 in this process: every Centra asset and partition of the seeded window into DuckDB, then the
 exchanges with each system. It prints rows per table next to the sandbox's own counts, order
 totals per market and currency, the API cost, what each system now holds and the conflicts
-settled. Then it runs the main job again, which must send nothing anywhere. Exits 1 on any
-mismatch, any HTTP 429, or anything sent by the second run.
+settled. Then it runs the main job again, which must send nothing anywhere, and last renames a
+customer in Centra and then in the ERP, to show the conflict settled by its policy (newest wins:
+the ERP's name on both sides). Exits 1 on any mismatch, any HTTP 429, anything sent by the second
+run, or a conflict settled otherwise.
 """
 
 import argparse
@@ -15,7 +17,7 @@ import sys
 
 import dagster as dg
 
-from centra_pipelines.centra.full_sync import run_full_sync
+from centra_pipelines.centra.full_sync import RUN_CONFIG, run_full_sync
 from centra_pipelines.definitions import defs
 from centra_pipelines.warehouse import DuckDBWarehouse, record_history
 from centra_sandbox import BAD_RECORD_KINDS, start_sandbox
@@ -26,7 +28,7 @@ from demo.environment import (
     export_environment,
     prepare_dagster_home,
 )
-from demo.exchanges import print_exchanges, print_holdings
+from demo.exchanges import print_exchanges, print_holdings, show_a_conflict
 from demo.verify import compare_counts, compare_order_totals, rejects_summary
 from sandbox_systems.go_live import start_neighbours
 from sandbox_systems.postgres import run_postgres
@@ -76,13 +78,26 @@ def _sync_twice(data: DemoData, sandbox, neighbours, arguments) -> int:
         print("\nThe main job again: Centra re-read, every exchange planned again ...")
         again = run_full_sync(defs, instance, start=data.window_start, days=data.window_days)
         print_exchanges("Exchanges of the second run (each must send 0):", again.exchanges)
+        status = _report(sandbox, again, injected=arguments.inject_bad_records)
 
-    status = _report(sandbox, again, injected=arguments.inject_bad_records)
+        settled = show_a_conflict(sandbox, neighbours, lambda name: _run_job(instance, name))
+
     resent = sum(report.sent for report in again.exchanges)
     if resent:
         print(f"\nFAILED: the second run sent {resent} changes that the first had sent")
         return 1
+    if not settled:
+        print("\nFAILED: the conflict did not end with the ERP's name on both sides")
+        return 1
     return status
+
+
+def _run_job(instance: dg.DagsterInstance, name: str) -> None:
+    result = defs.resolve_job_def(name).execute_in_process(
+        instance=instance, run_config=RUN_CONFIG, raise_on_error=False
+    )
+    if not result.success:
+        raise SystemExit(f"{name} failed in run {result.run_id}; see its log above")
 
 
 def _inject_bad_records(sandbox) -> None:
