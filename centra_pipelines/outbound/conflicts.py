@@ -76,6 +76,21 @@ class TwoWayPlan:
         return [item for item in self.planned if item.change.target_system == system]
 
 
+@dataclass(frozen=True)
+class _StoredConflict:
+    conflict_id: int
+    status: str
+    centra_value: str | None
+    other_value: str | None
+    agreed_value: str | None
+    winner: str | None
+
+    def settles(self, values: list[str | None], winner: str | None) -> bool:
+        """Whether this row records the same three values settled for the same side."""
+        stored = [self.centra_value, self.other_value, self.agreed_value]
+        return stored == values and self.winner == winner
+
+
 class SyncLedger:
     """The synced-state and conflicts tables of one warehouse."""
 
@@ -190,23 +205,33 @@ class SyncLedger:
                     [CLOSED, run_id, datetime.now(UTC), conflict_id],
                 )
 
+    @staticmethod
+    def _latest(connection, entity: str, key: str, name: str) -> "_StoredConflict | None":
+        row = connection.execute(
+            f"SELECT conflict_id, status, centra_value, other_value, agreed_value, winner "
+            f"FROM {SCHEMA}.conflicts WHERE entity = ? AND record_key = ? AND field = ? "
+            "ORDER BY conflict_id DESC LIMIT 1",
+            [entity, key, name],
+        ).fetchone()
+        return _StoredConflict(*row) if row else None
+
     def _store(self, connection, entity, other_system, key, conflict: Conflict, run_id, now):
         values = [
             _as_json(conflict.centra_value),
             _as_json(conflict.other_value),
             _as_json(conflict.agreed_value),
         ]
-        still_open = connection.execute(
-            f"SELECT conflict_id FROM {SCHEMA}.conflicts "
-            "WHERE entity = ? AND record_key = ? AND field = ? AND status = ?",
-            [entity, key, conflict.field, HELD],
-        ).fetchone()
-        if still_open and conflict.held:
+        latest = self._latest(connection, entity, key, conflict.field)
+        if latest and latest.status == RESOLVED and latest.settles(values, conflict.winner):
+            # Settled the same way before but not written yet (a dry run, or a send that
+            # failed): it is the same dispute, stored once.
+            return
+        if latest and latest.status == HELD and conflict.held:
             # The same dispute seen again: refresh the values, keep one row and its first date.
             connection.execute(
                 f"UPDATE {SCHEMA}.conflicts SET centra_value = ?, other_value = ?, "
                 "agreed_value = ? WHERE conflict_id = ?",
-                [*values, still_open[0]],
+                [*values, latest.conflict_id],
             )
             return
         connection.execute(
@@ -257,7 +282,15 @@ def plan_two_way(
     agreements = {decision.record_key: decision.agreed for decision in plan.decisions}
     ledger.remember(entity, policies.other_system, agreements, run_id)
     ledger.record_conflicts(entity, policies.other_system, plan.decisions, run_id)
-    plan.planned, plan.unchanged = outbox.plan(_changes(plan), run_id)
+
+    # This comparison covers every record, so a write planned earlier (by a dry run, or one
+    # that failed) and not planned again now must not be sent: the other side may have changed
+    # since, and sending it would overwrite the newer value.
+    for target in (CENTRA, policies.other_system):
+        outbox.supersede_all_waiting(target, entity, run_id)
+    plan.planned, unchanged_writes = outbox.plan(_changes(plan), run_id)
+    in_agreement = sum(1 for d in plan.decisions if not d.writes_anything and not d.conflicts)
+    plan.unchanged = unchanged_writes + in_agreement
     return plan
 
 

@@ -314,6 +314,34 @@ class Outbox:
             rows += self.warehouse.fetch(query + joiner + condition, [system, entity, keys])
         return rows
 
+    def supersede_all_waiting(self, target_system: str, entity: str, run_id: str) -> int:
+        """Mark every waiting plan of an entity for a target superseded; returns how many.
+
+        For a planner that compares every record afresh: whatever its new comparison does not
+        plan again is no longer wanted, however it came to wait (a dry run, a failed send).
+        """
+        with self._transaction() as connection:
+            return (
+                connection.execute(
+                    f"UPDATE {SCHEMA}.planned SET status = ?, reason = ?, handled_run_id = ?, "
+                    "handled_at = ? WHERE target_system = ? AND entity = ? AND status IN (?, ?, ?) "
+                    "RETURNING change_id",
+                    [
+                        SUPERSEDED,
+                        "a newer comparison of both sides replaced it",
+                        run_id,
+                        datetime.now(UTC),
+                        target_system,
+                        entity,
+                        PENDING,
+                        HELD,
+                        FAILED,
+                    ],
+                )
+                .fetchall()
+                .__len__()
+            )
+
     def _supersede(self, connection, identity, run_id: str, now: datetime) -> None:
         connection.execute(
             f"UPDATE {SCHEMA}.planned SET status = ?, reason = ?, handled_run_id = ?, "

@@ -228,3 +228,47 @@ def test_a_copy_read_before_our_write_is_taken_to_hold_what_we_wrote(ledger_and_
     assert [(p.change.target_system, p.change.payload["fields"]) for p in moved] == [
         ("erp", {"name": "C"})
     ]
+
+
+def test_a_write_left_waiting_is_withdrawn_when_a_newer_comparison_does_not_want_it(
+    ledger_and_outbox,
+):
+    """A dry run planned the ERP's name for Centra; Centra then changed it later: Centra wins."""
+    ledger, outbox = ledger_and_outbox
+    plan_two_way(
+        ledger,
+        outbox,
+        "customers",
+        POLICIES,
+        {"3": centra({"name": "A"})},
+        {"3": erp({"name": "A"})},
+        "r1",
+    )
+    dry = {"3": centra({"name": "A"})}, {"3": erp({"name": "B"}, EARLY)}
+    plan_two_way(ledger, outbox, "customers", POLICIES, *dry, "dry-run")  # nothing sent
+
+    newer = {"3": centra({"name": "C"}, LATE)}, {"3": erp({"name": "B"}, EARLY)}
+    plan_two_way(ledger, outbox, "customers", POLICIES, *newer, "r2")
+
+    assert outbox.due("centra", "customers") == []
+    assert [p.change.payload["fields"] for p in outbox.due("erp", "customers")] == [{"name": "C"}]
+
+
+def test_a_conflict_settled_but_not_yet_written_is_stored_once(ledger_and_outbox):
+    ledger, outbox = ledger_and_outbox
+    plan_two_way(
+        ledger,
+        outbox,
+        "customers",
+        POLICIES,
+        {"7": centra({"email": "a"})},
+        {"7": erp({"email": "a"})},
+        "r1",
+    )
+    disputed = {"7": centra({"email": "b"})}, {"7": erp({"email": "c"})}
+
+    plan_two_way(ledger, outbox, "customers", POLICIES, *disputed, "dry-run")
+    plan_two_way(ledger, outbox, "customers", POLICIES, *disputed, "r2")
+
+    rows = ledger.warehouse.fetch("SELECT field, winner, status FROM outbound.conflicts")
+    assert rows == [("email", "centra", RESOLVED)]
