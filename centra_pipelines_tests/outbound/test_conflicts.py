@@ -199,7 +199,7 @@ def test_every_settled_conflict_is_kept_with_its_policy_and_winner(ledger_and_ou
 
 def test_the_shipped_policies_load_and_a_bad_file_names_its_line(tmp_path: Path):
     shipped = load_conflict_config()
-    assert shipped.for_entity("customers").for_field("newsletter").policy == "hold"
+    assert shipped.for_entity("customers").for_field("vip").policy == "hold"
 
     bad = tmp_path / "conflicts.yaml"
     bad.write_text(
