@@ -109,6 +109,17 @@ def _print_conflicts(warehouse: DuckDBWarehouse) -> None:
         print("    " + " | ".join(str(value) for value in row))
 
 
+def unsettled_conflicts(warehouse: DuckDBWarehouse) -> list[tuple]:
+    """Held conflicts other than the customers' VIP flags, which go-live leaves held on purpose.
+
+    Rows of (entity, record key, field); any of them means a comparison that cannot settle.
+    """
+    return warehouse.fetch(
+        "SELECT entity, record_key, field FROM outbound.conflicts WHERE status = 'held' "
+        "AND NOT (entity = 'customers' AND field = 'vip') ORDER BY ALL"
+    )
+
+
 def order_id_conversions(url: str, token: str) -> list[dict]:
     entries, page = [], 1
     while batch := centra_query(url, token, ORDER_ID_CONVERSIONS, {"page": page})["idConversions"]:

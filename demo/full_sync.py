@@ -8,7 +8,8 @@ totals per market and currency, the API cost, what each system now holds and the
 settled. Then it runs the main job again, which must send nothing anywhere, and last renames a
 customer in Centra and then in the ERP, to show the conflict settled by its policy (newest wins:
 the ERP's name on both sides). Exits 1 on any mismatch, any HTTP 429, anything sent by the second
-run, or a conflict settled otherwise.
+run, a conflict held after it other than the customers' deliberate VIP ones, or a conflict
+settled otherwise.
 """
 
 import argparse
@@ -28,7 +29,12 @@ from demo.environment import (
     export_environment,
     prepare_dagster_home,
 )
-from demo.exchanges import print_exchanges, print_holdings, show_a_conflict
+from demo.exchanges import (
+    print_exchanges,
+    print_holdings,
+    show_a_conflict,
+    unsettled_conflicts,
+)
 from demo.verify import compare_counts, compare_order_totals, rejects_summary
 from sandbox_systems.go_live import start_neighbours
 from sandbox_systems.postgres import run_postgres
@@ -79,12 +85,17 @@ def _sync_twice(data: DemoData, sandbox, neighbours, arguments) -> int:
         again = run_full_sync(defs, instance, start=data.window_start, days=data.window_days)
         print_exchanges("Exchanges of the second run (each must send 0):", again.exchanges)
         status = _report(sandbox, again, injected=arguments.inject_bad_records)
+        unsettled = unsettled_conflicts(DuckDBWarehouse(path=str(WAREHOUSE_PATH)))
 
         settled = show_a_conflict(sandbox, neighbours, lambda name: _run_job(instance, name))
 
     resent = sum(report.sent for report in again.exchanges)
     if resent:
         print(f"\nFAILED: the second run sent {resent} changes that the first had sent")
+        return 1
+    if unsettled:
+        shown = ", ".join("/".join(map(str, row)) for row in unsettled[:10])
+        print(f"\nFAILED: {len(unsettled)} conflicts held after the second run: {shown}")
         return 1
     if not settled:
         print("\nFAILED: the conflict did not end with the ERP's name on both sides")

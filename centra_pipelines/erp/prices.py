@@ -11,8 +11,12 @@ A record is keyed `<pricelist id>|<product number>`: the ERP knows its items by 
 number and keeps one price per item and list, while Centra's ids of displays and variants mean
 nothing to it. Both halves exist before and after a create on either side, so the key never
 changes when a price appears on the other side.
+
+Only prices Centra can show are compared (`shown_pairs`): an ERP price of a product with no
+display in a market of its pricelist is not sent, only counted and logged.
 """
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -21,10 +25,12 @@ from typing import Any
 import dagster as dg
 
 from centra_pipelines.centra import tables
+from centra_pipelines.centra.assets.pricing import market_pricelists
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.client.errors import CentraError, CentraUserErrors
 from centra_pipelines.config.conflicts import CENTRA
 from centra_pipelines.connectors.sql import SqlDatabase
+from centra_pipelines.erp.planning import PREVIEW_ROWS
 from centra_pipelines.erp.two_way import (
     ERP,
     Sides,
@@ -76,6 +82,8 @@ mutation SetPricesFromErp($input: ProductPricesSetInput!) {
         dg.AssetKey(["centra", "prices"]),
         dg.AssetKey(["centra", "pricelists"]),
         dg.AssetKey(["centra", "products"]),
+        dg.AssetKey(["centra", "displays"]),
+        dg.AssetKey(["centra", "markets"]),
     ],
     check="Every ERP price maps to a Centra pricelist in its currency; when not, nothing is sent "
     "either way.",
@@ -91,8 +99,19 @@ def erp_prices_plan(
     products = set(product_ids(warehouse)) - dynamic_bundles(warehouse)
     for row in erp_rows(erp_database, ERP_TABLE):
         _add_erp_price(sides, row, currencies, products)
+    not_shown = _leave_out_not_shown(context, sides, shown_pairs(warehouse))
 
-    yield from plan_both_ways(context, warehouse, ENTITY, sides, describe_fields)
+    yield from plan_both_ways(
+        context,
+        warehouse,
+        ENTITY,
+        sides,
+        describe_fields,
+        metadata={
+            "not_shown_in_centra": len(not_shown),
+            "not_shown_in_centra_records": ", ".join(not_shown[:PREVIEW_ROWS]) or "none",
+        },
+    )
 
 
 @send_asset(
@@ -209,6 +228,43 @@ def _add_erp_price(sides: Sides, row: dict, currencies: dict[int, str], products
     record_key = price_key(values["pricelist_id"], values["product_number"])
     price = {"currency": values["currency"], "price": money(values["price"], values["currency"])}
     sides.erp[record_key] = Side(ERP, price, updated_at=row.get("updated_at"))
+
+
+def shown_pairs(warehouse: DuckDBWarehouse) -> set[str]:
+    """Price keys Centra shows: the product has a display in a market the pricelist serves.
+
+    Centra's price sync reads prices market by market (centra/prices), through the displays of
+    each market and the pricelists serving its countries; a price of any other pair is stored in
+    Centra but never read back, so the warehouse would always miss it.
+    """
+    pricelists_of = market_pricelists(warehouse)
+    rows = warehouse.fetch(
+        f"SELECT p.product_number, d.market_ids FROM {tables.displays.spec.qualified_name} d "
+        f"JOIN {tables.products.spec.qualified_name} p ON p.id = d.product_id"
+    )
+    return {
+        price_key(pricelist_id, number)
+        for number, market_ids in rows
+        for market_id in json.loads(market_ids or "[]")
+        for pricelist_id in pricelists_of.get(market_id, ())
+    }
+
+
+def _leave_out_not_shown(context, sides: Sides, shown: set[str]) -> list[str]:
+    """Compare only the prices Centra can show; returns the ERP's prices left out, by key."""
+    hidden = sorted((set(sides.centra) | set(sides.erp)) - shown)
+    from_erp = [key for key in hidden if key in sides.erp]
+    for key in hidden:
+        sides.leave_out(key)
+    if from_erp:
+        context.log.warning(
+            "%d ERP prices are for products with no display in a market of their pricelist "
+            "(%s); Centra cannot show them, so they are not sent. To sell such a product there, "
+            "add its display to a market that uses the pricelist, then sync Centra's products.",
+            len(from_erp),
+            ", ".join(from_erp[:PREVIEW_ROWS]),
+        )
+    return from_erp
 
 
 def price_key(pricelist_id: int, product_number: str) -> str:

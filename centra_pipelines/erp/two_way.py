@@ -84,8 +84,12 @@ def plan_both_ways(
     sides: Sides,
     describe: Describe,
     unmatched: list[str] | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    """Plan the writes both ways and yield the materialization, the plan check and conflicts."""
+    """Plan the writes both ways and yield the materialization, the plan check and conflicts.
+
+    `metadata` is added to the materialization's (what the entity left out of the comparison).
+    """
     run_id = context.run.run_id
     outbox, ledger = Outbox(warehouse), SyncLedger(warehouse)
     policies = load_conflict_config().for_entity(entity)
@@ -107,7 +111,9 @@ def plan_both_ways(
         sum(1 for _, conflict in plan.conflicts if conflict.held),
         len(rejected),
     )
-    yield dg.MaterializeResult(metadata=_plan_metadata(plan, rejected, describe))
+    yield dg.MaterializeResult(
+        metadata={**_plan_metadata(plan, rejected, describe), **(metadata or {})}
+    )
     yield plan_check(rejected)
     yield _conflicts_check(plan, ledger, unmatched or [])
 

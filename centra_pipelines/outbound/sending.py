@@ -39,6 +39,7 @@ def send_due(
     centra: CentraClient | None = None,
     after_batch: AfterBatch | None = None,
     preview: Callable[[list[Planned]], str] | None = None,
+    target_name: str | None = None,
 ) -> tuple[Outcome, dict[str, Any]]:
     """Send the due changes of `entity` to `target` batch by batch; returns outcome and metadata.
 
@@ -49,6 +50,7 @@ def send_due(
         centra: when the target is Centra, the mutations spent are reported as `api/mutations`.
         after_batch: runs after each batch is recorded (a two-way flow's agreement ledger).
         preview: a markdown table of changes, shown for the first sent ones.
+        target_name: the target as the closing log line names it (default `target`).
     """
     needed, outcome = due_to_send(context, outbox, target, entity)
     measuring = centra.measure() if centra is not None else nullcontext()
@@ -62,6 +64,8 @@ def send_due(
             if done.stopped:
                 _stop(context, entity, outcome, done.stopped, len(needed))
                 break
+    spent = f"{cost.mutations} mutations" if cost is not None else ""
+    log_sent(context, entity, target_name or target, outcome, detail=spent)
     return outcome, _metadata(outcome, cost, preview)
 
 
@@ -84,6 +88,21 @@ def record_batch(
     outbox.record(done, context.run.run_id)
     outcome.sent += done.sent
     outcome.failed += done.failed
+
+
+def log_sent(
+    context: dg.AssetExecutionContext, entity: str, target: str, outcome: Outcome, detail: str = ""
+) -> None:
+    """The line every send asset ends with, the same in every flow for whoever is on call."""
+    context.log.info(
+        "%s to %s: %d sent, %d unchanged, %d failed%s",
+        entity,
+        target,
+        len(outcome.sent),
+        len(outcome.unchanged),
+        len(outcome.failed),
+        f" ({detail})" if detail else "",
+    )
 
 
 def failed(items: list[Planned], reason: str) -> Outcome:

@@ -133,12 +133,6 @@ def pim_enrichment_sent_to_centra(
             preview=lambda sent: _table(sent, {}),
         )
     raise_if_failed(outcome, "enrichment writes")
-    context.log.info(
-        "sent %d writes to Centra (%d mutations); %d already there",
-        len(outcome.sent),
-        cost.mutations,
-        len(outcome.unchanged),
-    )
     products = {item.change.payload["product_number"] for item in outcome.sent}
     return dg.MaterializeResult(
         metadata={**metadata, "products": len(products), "api/requests": cost.requests}

@@ -23,6 +23,7 @@ from centra_pipelines.outbound.sending import (
     PREVIEW_ROWS,
     due_to_send,
     failed,
+    log_sent,
     raise_if_failed,
     record_batch,
 )
@@ -113,14 +114,7 @@ def support_tickets_sent_to_centra(
                 record_batch(context, outbox, outcome, done)
                 written += mutated
 
-    context.log.info(
-        "%d tickets noted in Centra on %d objects (%d mutations), %d unchanged, %d failed",
-        len(outcome.sent),
-        written,
-        cost.mutations,
-        len(outcome.unchanged),
-        len(outcome.failed),
-    )
+    log_sent(context, ENTITY, TARGET, outcome, f"{written} objects, {cost.mutations} mutations")
     raise_if_failed(outcome, "ticket notes")
     return dg.MaterializeResult(
         metadata={

@@ -8,7 +8,7 @@ WMS the address as it is now, after any edit in Centra. It maps header and lines
 outbox. Orders the WMS already got that Centra has since cancelled are planned too, as
 cancellations. An order whose content did not change is never planned again; one whose lines
 were cancelled in Centra is, and goes out as an update. `wms/orders_sent_to_wms` writes each
-planned order as one CSV file in the WMS folder's outgoing subfolder: `order-<n>-<hash>.csv` the
+planned order as one CSV file in the WMS folder's outgoing subfolder: `order-<n>-h<hash>.csv` the
 first time, `order-update-...` after a change and `order-cancel-...` when nothing is left to ship.
 
 A change that only shows what the WMS itself asked Centra for (its cancellation files, sent by

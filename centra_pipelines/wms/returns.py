@@ -2,7 +2,7 @@
 
 Centra to WMS: `wms/return_notices_plan` takes the pending returns in the warehouse, maps their
 lines with `config/mappings/wms/return_notices.yaml` and plans one notice per return;
-`wms/return_notices_sent_to_wms` writes each as `return-notice-<id>-<hash>.csv` in the outgoing
+`wms/return_notices_sent_to_wms` writes each as `return-notice-<id>-h<hash>.csv` in the outgoing
 subfolder. The notice carries Centra's return id, which the WMS quotes when the parcel arrives.
 A pending return we created for the WMS (below; pending when `completeReturn` failed) is the WMS's
 own: its notice is recorded as what the WMS holds and never written.

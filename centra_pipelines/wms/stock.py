@@ -4,13 +4,15 @@
 checks it against what the warehouse knows of Centra (the SKU and the warehouse must exist) and
 stores one planned change per warehouse and SKU in the outbox. Its blocking check fails when a row
 could not be planned, so nothing is sent from a file with a bad row until someone has looked.
+A SKU and warehouse listed twice in one file is planned with the later line's level, counted in
+the metadata (`duplicates`) and logged with both line numbers.
 `wms/stock_sent_to_centra` then sends the planned levels with `setStock` (physical quantities, a
 mutation per warehouse and batch of sizes), leaving out sizes whose level Centra already got from
 us. Materializing the plan alone is the dry run: its metadata lists what would be sent.
 """
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import dagster as dg
 
@@ -62,13 +64,15 @@ def wms_stock_plan(
     context: dg.AssetExecutionContext, wms_files: FileExchange, warehouse: DuckDBWarehouse
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     known = _known_skus(warehouse), _known_warehouses(warehouse)
+    duplicates: list[Duplicate] = []
     plan = plan_waiting_files(
         wms_files,
         Outbox(warehouse),
         pattern="stock*",
         run_id=context.run.run_id,
-        changes_of=lambda claimed: _file_changes(claimed, *known),
+        changes_of=lambda claimed: _file_changes(claimed, *known, duplicates),
     )
+    _log_duplicates(context, duplicates)
 
     context.log.info(
         "%d stock files, %d rows: %d would be sent, %d unchanged, %d held, %d rejected",
@@ -79,7 +83,7 @@ def wms_stock_plan(
         len(plan.with_status(HELD)),
         len(plan.with_status(REJECTED)),
     )
-    yield from plan.results(_table)
+    yield from plan.results(_table, duplicates=len(duplicates))
 
 
 @send_asset(
@@ -105,9 +109,20 @@ def wms_stock_sent_to_centra(
     return dg.MaterializeResult(metadata=metadata)
 
 
+class Duplicate(NamedTuple):
+    """A SKU and warehouse a stock file lists again: the later line's level is the one planned."""
+
+    file: str
+    sku: str
+    warehouse_id: int
+    first_line: int
+    later_line: int
+
+
 def _file_changes(
-    claimed: ClaimedFile, skus: set[str], warehouse_ids: set[int]
+    claimed: ClaimedFile, skus: set[str], warehouse_ids: set[int], duplicates: list[Duplicate]
 ) -> Iterator[Change]:
+    lines: dict[str, int] = {}
     for row_number, record in enumerate(claimed.records, start=2):  # line 1 is the header
         mapped = apply(STOCK_MAPPING, record)
         values = mapped.values
@@ -120,8 +135,31 @@ def _file_changes(
             reason = f"quantity {values['quantity']} is below 0; Centra takes 0 or more"
 
         key = f"{values.get('warehouse_id')}|{values.get('sku')}"
+        if reason is None and key in lines:
+            duplicates.append(
+                Duplicate(
+                    claimed.name, values["sku"], values["warehouse_id"], lines[key], row_number
+                )
+            )
+        if reason is None:
+            lines[key] = row_number
         payload = {k: values.get(k) for k in ("warehouse_id", "sku", "quantity")}
         yield Change(TARGET, ENTITY, key, payload, f"{claimed.name}:{row_number}", reason)
+
+
+def _log_duplicates(context: dg.AssetExecutionContext, duplicates: list[Duplicate]) -> None:
+    # The outbox keeps the last change of a record in a batch, so the later line wins.
+    for found in duplicates:
+        context.log.warning(
+            "%s: SKU %s in warehouse %s is on lines %d and %d; line %d's level is planned. Ask "
+            "the WMS for one row per SKU and warehouse if the earlier line was the right one.",
+            found.file,
+            found.sku,
+            found.warehouse_id,
+            found.first_line,
+            found.later_line,
+            found.later_line,
+        )
 
 
 def _send_batch(context, centra: CentraClient, batch: list[Planned]) -> Outcome:

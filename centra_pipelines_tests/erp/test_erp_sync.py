@@ -1,5 +1,6 @@
 """The ERP flows book exactly what the warehouse holds, and Centra learns the ERP's numbers."""
 
+import re
 from decimal import Decimal
 
 from centra_pipelines.erp.orders import erp_orders_plan, erp_orders_sent_to_erp
@@ -48,6 +49,13 @@ def test_one_run_books_the_warehouse_and_a_second_run_sends_nothing(world):
     assert len(set(documents.values())) == orders
     assert centra_order_ids(world) == {int(key): number for key, number in documents.items()}
     assert metadata(first, "erp__order_document_ids_sent_to_centra")["api/mutations"] == 2
+    # Whoever is on call reads one closing line per send step, saying what it did.
+    assert [sent_lines(world, first, key) for key in SEND_KEYS] == [
+        [f"orders to erp: {orders} sent, 0 unchanged, 0 failed"],
+        [f"payments to erp: {world.count('payments')} sent, 0 unchanged, 0 failed"],
+        [f"credit_notes to erp: {refunds[0][0]} sent, 0 unchanged, 0 failed"],
+        [f"order_erp_ids to centra: {orders} sent, 0 unchanged, 0 failed (2 mutations)"],
+    ]
 
     versions, mutations = row_versions(world), world.sandbox.metrics()["mutations"]
 
@@ -58,6 +66,15 @@ def test_one_run_books_the_warehouse_and_a_second_run_sends_nothing(world):
     assert world.sandbox.metrics()["mutations"] == mutations
     assert [metadata(second, key)["sent"] for key in SEND_KEYS] == [0, 0, 0, 0]
     assert metadata(second, "erp__orders_plan")["unchanged"] == orders
+
+
+def sent_lines(world, result, step: str) -> list[str]:
+    """The step's log lines that sum up what it sent."""
+    return [
+        entry.user_message
+        for entry in world.instance.all_logs(result.run_id)
+        if entry.step_key == step and re.search(r": \d+ sent, \d+ unchanged", entry.user_message)
+    ]
 
 
 def _assert_totals_match(world) -> None:

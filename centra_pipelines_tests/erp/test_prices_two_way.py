@@ -198,3 +198,54 @@ def test_an_erp_price_in_another_currency_blocks_the_send(world):
     assert not checks["every_row_planned"].passed
     assert "currency USD" in checks["every_row_planned"].metadata["reasons"].value
     assert world.sandbox.metrics()["mutations"] == mutations
+
+
+def hidden_us_product(world) -> str:
+    """A plain product whose displays are in no market the USD pricelist (5, US) serves."""
+    world.warehouse.close()
+    rows = world.warehouse.fetch(
+        "SELECT p.product_number FROM centra_raw.products p "
+        "JOIN centra_raw.displays d ON d.product_id = p.id WHERE NOT p.is_bundle "
+        "GROUP BY p.product_number "
+        "HAVING NOT bool_or(list_contains(CAST(d.market_ids AS INTEGER[]), 5)) "
+        "AND bool_or(list_contains(CAST(d.market_ids AS INTEGER[]), 1)) ORDER BY 1 LIMIT 1"
+    )
+    return rows[0][0]
+
+
+def test_an_erp_price_centra_cannot_show_is_neither_sent_nor_a_conflict(world):
+    """Centra stores a price of a product with no display in the pricelist's markets, but the
+    market-by-market price sync never reads it back: sent, it would look deleted in Centra on
+    every later run, a conflict nobody can close."""
+    number = hidden_us_product(world)
+    rows = [
+        {
+            "pricelist_id": int(key.split("|")[0]),
+            "pricelist_name": "",
+            "currency": side.values["currency"],
+            "product_number": key.split("|", 1)[1],
+            "price": side.values["price"],
+        }
+        for key, side in centra_prices(world.warehouse).items()
+    ]
+    us = {"pricelist_id": 5, "pricelist_name": "", "currency": "USD", "price": Decimal("59")}
+    erp_prices.seed(world.erp_url, [*rows, {**us, "product_number": number}], raised=0, left_out=0)
+    mutations = world.sandbox.metrics()["mutations"]
+
+    first = run(world, *FLOW)
+
+    assert first.success
+    plan = metadata(first, "erp__prices_plan")
+    assert (plan["would_send"], plan["conflicts"]) == (0, 0)
+    assert plan["not_shown_in_centra"] == 1
+    assert plan["not_shown_in_centra_records"] == f"5|{number}"
+    assert world.sandbox.metrics()["mutations"] == mutations
+    logged = [entry.user_message for entry in world.instance.all_logs(first.run_id)]
+    assert any(f"5|{number}" in text and "add its display to a market" in text for text in logged)
+
+    sync_prices(world)
+    second = run(world, *FLOW)
+
+    assert metadata(second, "erp__prices_plan")["would_send"] == 0
+    world.warehouse.close()
+    assert world.warehouse.fetch("SELECT * FROM outbound.conflicts WHERE status = 'held'") == []

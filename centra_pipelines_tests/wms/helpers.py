@@ -1,5 +1,7 @@
 """WMS flows in tests: run them, read their metadata, read Centra's stock back."""
 
+import re
+
 import dagster as dg
 
 from centra_pipelines.definitions import defs
@@ -27,6 +29,15 @@ def run(wms_fixture, *assets) -> dg.ExecuteInProcessResult:
 def metadata(result, key: str) -> dict:
     materialization = result.asset_materializations_for_node(key)[0]
     return {name: value.value for name, value in materialization.metadata.items()}
+
+
+def sent_lines(synced, result, step: str) -> list[str]:
+    """The step's log lines that sum up what it sent."""
+    return [
+        entry.user_message
+        for entry in synced.instance.all_logs(result.run_id)
+        if entry.step_key == step and re.search(r": \d+ sent, \d+ unchanged", entry.user_message)
+    ]
 
 
 def resync_order(synced, number: int) -> None:

@@ -1,7 +1,7 @@
 """Orders from Centra reach the WMS folder once each; changes in Centra follow as new files."""
 
 from centra_pipelines.wms.orders import wms_orders_plan, wms_orders_sent_to_wms
-from centra_pipelines_tests.wms.helpers import metadata, resync_order, run_assets
+from centra_pipelines_tests.wms.helpers import metadata, resync_order, run_assets, sent_lines
 from demo.wms_files import outgoing_files, unshipped_order
 
 CANCEL_ONE = """
@@ -45,6 +45,11 @@ def test_open_orders_are_written_once_with_lines_and_ship_to(wms):
     assert metadata(first, "wms__orders_sent_to_wms")["sent"] >= 1
     assert metadata(second, "wms__orders_sent_to_wms")["sent"] == 0
     assert metadata(second, "wms__orders_plan")["would_send"] == 0
+    sent = metadata(first, "wms__orders_sent_to_wms")["sent"]
+    folder_url = folder.display_url
+    assert sent_lines(synced, first, "wms__orders_sent_to_wms") == [
+        f"orders to the WMS folder {folder_url}: {sent} sent, 0 unchanged, 0 failed"
+    ]
 
 
 def test_lines_then_the_order_cancelled_in_centra_follow_as_update_and_cancel(wms):

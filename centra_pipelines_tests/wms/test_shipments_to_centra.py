@@ -5,7 +5,7 @@ import dagster as dg
 from centra_pipelines.centra.client.errors import CentraMutationOutcomeUnknown
 from centra_pipelines.centra.client.resource import CentraClient
 from centra_pipelines.wms.shipments import wms_shipments_plan, wms_shipments_sent_to_centra
-from centra_pipelines_tests.wms.helpers import metadata
+from centra_pipelines_tests.wms.helpers import metadata, sent_lines
 from demo.wms_files import drop_shipment_file
 from demo.wms_files import unshipped_order as demo_unshipped_order
 
@@ -49,6 +49,8 @@ def test_a_wms_shipment_completes_the_order_with_its_tracking_number(wms):
     order = in_centra(synced, number)
     assert order["status"] == "SHIPPED"
     assert order["shipments"] == [{"trackingNumber": "PN-000123", "isShipped": True}]
+    [line] = sent_lines(synced, result, "wms__shipments_sent_to_centra")
+    assert line.startswith("shipments to centra: 1 sent, 0 unchanged, 0 failed (")
     assert metadata(run(wms), "wms__shipments_sent_to_centra")["sent"] == 0  # nothing twice
 
 
