@@ -91,6 +91,11 @@ def test_a_record_new_on_one_side_is_created_and_a_deleted_one_is_held():
     assert [c.field for c in deleted.conflicts] == [WHOLE_RECORD]
 
 
+def compare(ledger, outbox, run_id: str, ours: dict, theirs: dict, *, entity: str = "customers"):
+    """One comparison of both sides, as a planning asset runs it."""
+    return plan_two_way(ledger, outbox, entity, POLICIES, ours, theirs, run_id)
+
+
 @pytest.fixture
 def ledger_and_outbox(tmp_path):
     warehouse = DuckDBWarehouse(path=str(tmp_path / "warehouse.duckdb"))
@@ -100,68 +105,51 @@ def ledger_and_outbox(tmp_path):
 def test_two_runs_keep_one_held_conflict_and_close_it_once_the_sides_agree(ledger_and_outbox):
     ledger, outbox = ledger_and_outbox
     first = {"7": centra({"newsletter": True})}, {"7": erp({"newsletter": True})}
-    plan_two_way(ledger, outbox, "customers", POLICIES, *first, "run-1")
+    compare(ledger, outbox, "run-1", *first)
     disputed = {"7": centra({"newsletter": False})}, {"7": erp({"newsletter": None})}
 
-    plan = plan_two_way(ledger, outbox, "customers", POLICIES, *disputed, "run-2")
-    plan_two_way(ledger, outbox, "customers", POLICIES, *disputed, "run-3")
+    plan = compare(ledger, outbox, "run-2", *disputed)
+    compare(ledger, outbox, "run-3", *disputed)
 
     assert plan.planned == []
     assert [row[:4] for row in ledger.held("customers")] == [("7", "newsletter", "false", None)]
     assert conflicts_check(plan, ledger).passed is False
 
     settled = {"7": centra({"newsletter": False})}, {"7": erp({"newsletter": False})}
-    plan_two_way(ledger, outbox, "customers", POLICIES, *settled, "run-4")
+    compare(ledger, outbox, "run-4", *settled)
     assert ledger.held("customers") == []
 
 
 def test_a_sent_change_becomes_the_agreed_value_and_is_not_planned_again(ledger_and_outbox):
     ledger, outbox = ledger_and_outbox
-    plan_two_way(
-        ledger,
-        outbox,
-        "customers",
-        POLICIES,
-        {"7": centra({"name": "A"})},
-        {"7": erp({"name": "A"})},
-        "r1",
-    )
+    compare(ledger, outbox, "r1", {"7": centra({"name": "A"})}, {"7": erp({"name": "A"})})
     changed = {"7": centra({"name": "B"})}, {"7": erp({"name": "A"})}
 
-    plan = plan_two_way(ledger, outbox, "customers", POLICIES, *changed, "r2")
+    plan = compare(ledger, outbox, "r2", *changed)
     assert [(p.change.target_system, p.change.payload) for p in plan.planned] == [
         ("erp", {"create": False, "fields": {"name": "B"}})
     ]
     after_sent(ledger, "customers", "erp", plan.planned, "r2")
 
-    again = plan_two_way(
-        ledger,
-        outbox,
-        "customers",
-        POLICIES,
-        {"7": centra({"name": "B"})},
-        {"7": erp({"name": "B"})},
-        "r3",
-    )
+    again = compare(ledger, outbox, "r3", {"7": centra({"name": "B"})}, {"7": erp({"name": "B"})})
     assert again.planned == [] and again.conflicts == []
 
 
 def test_a_failed_send_is_planned_again_in_the_same_direction(ledger_and_outbox):
     """The agreed value moves only after the target took it, so a retry is not a conflict."""
     ledger, outbox = ledger_and_outbox
-    plan_two_way(
+    compare(
         ledger,
         outbox,
-        "prices",
-        POLICIES,
+        "r1",
         {"1": centra({"price": Decimal("10.00")})},
         {"1": erp({"price": Decimal("10.00")})},
-        "r1",
+        entity="prices",
     )
     changed = {"1": centra({"price": Decimal("10.00")})}, {"1": erp({"price": Decimal("12.50")})}
 
-    plan_two_way(ledger, outbox, "prices", POLICIES, *changed, "r2")  # sending failed
-    retry = plan_two_way(ledger, outbox, "prices", POLICIES, *changed, "r3")
+    compare(ledger, outbox, "r2", *changed, entity="prices")  # sending failed
+    retry = compare(ledger, outbox, "r3", *changed, entity="prices")
 
     assert retry.conflicts == []
     assert [(p.change.target_system, p.change.payload["fields"]) for p in retry.planned] == [
@@ -171,24 +159,8 @@ def test_a_failed_send_is_planned_again_in_the_same_direction(ledger_and_outbox)
 
 def test_every_settled_conflict_is_kept_with_its_policy_and_winner(ledger_and_outbox):
     ledger, outbox = ledger_and_outbox
-    plan_two_way(
-        ledger,
-        outbox,
-        "customers",
-        POLICIES,
-        {"7": centra({"email": "a"})},
-        {"7": erp({"email": "a"})},
-        "r1",
-    )
-    plan_two_way(
-        ledger,
-        outbox,
-        "customers",
-        POLICIES,
-        {"7": centra({"email": "b"})},
-        {"7": erp({"email": "c"})},
-        "r2",
-    )
+    compare(ledger, outbox, "r1", {"7": centra({"email": "a"})}, {"7": erp({"email": "a"})})
+    compare(ledger, outbox, "r2", {"7": centra({"email": "b"})}, {"7": erp({"email": "c"})})
 
     rows = ledger.warehouse.fetch(
         "SELECT field, centra_value, other_value, agreed_value, policy, winner, status "
@@ -215,16 +187,16 @@ def test_a_copy_read_before_our_write_is_taken_to_hold_what_we_wrote(ledger_and_
     ledger, outbox = ledger_and_outbox
     before = datetime.now(UTC)
     agreed = {"1": centra({"name": "A"}, read_at=before)}, {"1": erp({"name": "A"})}
-    plan_two_way(ledger, outbox, "customers", POLICIES, *agreed, "r1")
+    compare(ledger, outbox, "r1", *agreed)
     from_erp = {"1": centra({"name": "A"}, read_at=before)}, {"1": erp({"name": "B"})}
-    plan = plan_two_way(ledger, outbox, "customers", POLICIES, *from_erp, "r2")
+    plan = compare(ledger, outbox, "r2", *from_erp)
     after_sent(ledger, "customers", "erp", plan.planned, "r2")
 
     stale = {"1": centra({"name": "A"}, read_at=before)}, {"1": erp({"name": "B"})}
-    assert plan_two_way(ledger, outbox, "customers", POLICIES, *stale, "r3").planned == []
+    assert compare(ledger, outbox, "r3", *stale).planned == []
 
     fresh = {"1": centra({"name": "C"}, read_at=datetime.now(UTC))}, {"1": erp({"name": "B"})}
-    moved = plan_two_way(ledger, outbox, "customers", POLICIES, *fresh, "r4").planned
+    moved = compare(ledger, outbox, "r4", *fresh).planned
     assert [(p.change.target_system, p.change.payload["fields"]) for p in moved] == [
         ("erp", {"name": "C"})
     ]
@@ -235,20 +207,12 @@ def test_a_write_left_waiting_is_withdrawn_when_a_newer_comparison_does_not_want
 ):
     """A dry run planned the ERP's name for Centra; Centra then changed it later: Centra wins."""
     ledger, outbox = ledger_and_outbox
-    plan_two_way(
-        ledger,
-        outbox,
-        "customers",
-        POLICIES,
-        {"3": centra({"name": "A"})},
-        {"3": erp({"name": "A"})},
-        "r1",
-    )
+    compare(ledger, outbox, "r1", {"3": centra({"name": "A"})}, {"3": erp({"name": "A"})})
     dry = {"3": centra({"name": "A"})}, {"3": erp({"name": "B"}, EARLY)}
-    plan_two_way(ledger, outbox, "customers", POLICIES, *dry, "dry-run")  # nothing sent
+    compare(ledger, outbox, "dry-run", *dry)  # nothing sent
 
     newer = {"3": centra({"name": "C"}, LATE)}, {"3": erp({"name": "B"}, EARLY)}
-    plan_two_way(ledger, outbox, "customers", POLICIES, *newer, "r2")
+    compare(ledger, outbox, "r2", *newer)
 
     assert outbox.due("centra", "customers") == []
     assert [p.change.payload["fields"] for p in outbox.due("erp", "customers")] == [{"name": "C"}]
@@ -256,19 +220,11 @@ def test_a_write_left_waiting_is_withdrawn_when_a_newer_comparison_does_not_want
 
 def test_a_conflict_settled_but_not_yet_written_is_stored_once(ledger_and_outbox):
     ledger, outbox = ledger_and_outbox
-    plan_two_way(
-        ledger,
-        outbox,
-        "customers",
-        POLICIES,
-        {"7": centra({"email": "a"})},
-        {"7": erp({"email": "a"})},
-        "r1",
-    )
+    compare(ledger, outbox, "r1", {"7": centra({"email": "a"})}, {"7": erp({"email": "a"})})
     disputed = {"7": centra({"email": "b"})}, {"7": erp({"email": "c"})}
 
-    plan_two_way(ledger, outbox, "customers", POLICIES, *disputed, "dry-run")
-    plan_two_way(ledger, outbox, "customers", POLICIES, *disputed, "r2")
+    compare(ledger, outbox, "dry-run", *disputed)
+    compare(ledger, outbox, "r2", *disputed)
 
     rows = ledger.warehouse.fetch("SELECT field, winner, status FROM outbound.conflicts")
     assert rows == [("email", "centra", RESOLVED)]
