@@ -8,6 +8,7 @@ from centra_pipelines.centra.assets.quarantine import DataContracts
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.contracts.card_data import install_log_redaction
 from centra_pipelines.erp import definitions as erp
+from centra_pipelines.finance import definitions as finance
 from centra_pipelines.outbound.definitions import outbound_definitions
 from centra_pipelines.pim import definitions as pim
 from centra_pipelines.support import definitions as support
@@ -41,6 +42,7 @@ def _shared_definitions() -> dg.Definitions:
 defs = dg.Definitions.merge(
     centra.defs,
     analytics.defs,
+    finance.defs,
     warehouse.defs,
     wms.defs,
     erp.defs,

@@ -35,6 +35,7 @@ from demo.exchanges import (
     show_a_conflict,
     unsettled_conflicts,
 )
+from demo.finance import print_finance
 from demo.verify import compare_counts, compare_order_totals, rejects_summary
 from sandbox_systems.go_live import start_neighbours
 from sandbox_systems.postgres import run_postgres
@@ -85,6 +86,7 @@ def _sync_twice(data: DemoData, sandbox, neighbours, arguments) -> int:
         again = run_full_sync(defs, instance, start=data.window_start, days=data.window_days)
         print_exchanges("Exchanges of the second run (each must send 0):", again.exchanges)
         status = _report(sandbox, again, injected=arguments.inject_bad_records)
+        reconciled = print_finance(DuckDBWarehouse(path=str(WAREHOUSE_PATH)))
         unsettled = unsettled_conflicts(DuckDBWarehouse(path=str(WAREHOUSE_PATH)))
 
         settled = show_a_conflict(sandbox, neighbours, lambda name: _run_job(instance, name))
@@ -96,6 +98,9 @@ def _sync_twice(data: DemoData, sandbox, neighbours, arguments) -> int:
     if unsettled:
         shown = ", ".join("/".join(map(str, row)) for row in unsettled[:10])
         print(f"\nFAILED: {len(unsettled)} conflicts held after the second run: {shown}")
+        return 1
+    if not reconciled:
+        print("\nFAILED: finance figures differ from the raw order totals (see above)")
         return 1
     if not settled:
         print("\nFAILED: the conflict did not end with the ERP's name on both sides")

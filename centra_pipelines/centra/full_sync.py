@@ -2,10 +2,10 @@
 
 This is the main job: reference data and catalogue first (the markets asset registers the market
 partitions), then prices for every market, then orders and returns for every market x day of the
-window, then the analytics tables derived from them, then the exchanges with every configured
-system beside Centra (WMS, ERP, PIM, customer service). Each phase is one Dagster run whose steps
-execute in-process, and the partitioned phases are single-run backfills over a partition range, so
-nothing pays a process start per step or partition.
+window, then the analytics and finance tables derived from them, then the exchanges with every
+configured system beside Centra (WMS, ERP, PIM, customer service). Each phase is one Dagster run
+whose steps execute in-process, and the partitioned phases are single-run backfills over a
+partition range, so nothing pays a process start per step or partition.
 """
 
 import logging
@@ -72,6 +72,11 @@ def run_full_sync(
     _run(defs, instance, "centra_orders_sync", _range_tags(window_keys), result)
 
     _run(defs, instance, "analytics_build", {}, result)
+    # Finance after the orders it is derived from: exchange rates before the daily conversions,
+    # the unpartitioned reports after the daily tables they summarise.
+    _run(defs, instance, "finance_rates", {}, result)
+    _run(defs, instance, "finance_build", _range_tags(window_keys), result)
+    _run(defs, instance, "finance_reference_build", {}, result)
 
     if exchange:
         result.exchanges = run_exchanges(
