@@ -13,12 +13,10 @@ from centra_pipelines.centra import tables
 from centra_pipelines.centra.assets.sync import asset_key
 from centra_pipelines.finance import partition_sql
 from centra_pipelines.finance.currency import AMOUNT_TYPE, RATE_TYPE, Conversion, convert_sql
-from centra_pipelines.finance.partition_sql import EXCHANGE_RATES_KEY
 from centra_pipelines.finance.settings import load_finance_config
 from centra_pipelines.finance.tax import FINANCE_SCHEMA
 from centra_pipelines.models import metadata
-from centra_pipelines.models.partitions import MarketDay, market_day_partitions
-from centra_pipelines.settings import OWNERS
+from centra_pipelines.models.partitions import MarketDay
 from centra_pipelines.warehouse import Column, DuckDBWarehouse, TableSpec, WriteAudit
 
 DISCOUNTS_DAILY_KEY = dg.AssetKey(["finance", "discounts_daily"])
@@ -129,29 +127,17 @@ SUMMARY_SQL = f"""
 """
 
 
-@dg.asset(
-    key=DISCOUNTS_DAILY_KEY,
-    group_name="finance",
-    kinds={"duckdb"},
-    owners=OWNERS,
-    partitions_def=market_day_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
+@partition_sql.daily_table_asset(
+    DISCOUNTS_DAILY_KEY,
+    discounts_daily_table,
     deps=[
         asset_key(tables.orders),
         asset_key(tables.order_lines),
         asset_key(tables.order_discounts),
         asset_key(tables.currencies),
-        EXCHANGE_RATES_KEY,
     ],
-    metadata=metadata.table_definition_metadata(discounts_daily_table),
-    check_specs=[
-        dg.AssetCheckSpec(
-            VOUCHER_CHECK,
-            asset=DISCOUNTS_DAILY_KEY,
-            blocking=True,
-            description="Order-level discounts per partition equal the orders' discount totals.",
-        )
-    ],
+    check_name=VOUCHER_CHECK,
+    check_description="Order-level discounts per partition equal the orders' discount totals.",
 )
 def discounts_daily(
     context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse

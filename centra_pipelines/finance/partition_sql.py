@@ -12,14 +12,42 @@ import dagster as dg
 
 from centra_pipelines.finance.currency import Conversion, CurrencyError, missing_rates_sql, resolve
 from centra_pipelines.finance.settings import FinanceConfig
-from centra_pipelines.models.partitions import MarketDay, parse_market_day
-from centra_pipelines.warehouse import DuckDBWarehouse
+from centra_pipelines.models import metadata
+from centra_pipelines.models.partitions import MarketDay, market_day_partitions, parse_market_day
+from centra_pipelines.settings import OWNERS
+from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec
 
 # The rates table the conversions read when the config asks for external rates.
 EXCHANGE_RATES_KEY = dg.AssetKey(["finance", "exchange_rates"])
 
 # Rows fetched from DuckDB at a time while streaming a result into the warehouse.
 FETCH_ROWS = 2000
+
+
+def daily_table_asset(
+    key: dg.AssetKey,
+    table: TableSpec,
+    deps: Sequence[dg.AssetKey],
+    check_name: str,
+    check_description: str,
+):
+    """A market x day finance table built from raw tables, with a blocking check on its figures.
+
+    Single-run backfills, so a run over many partitions reads them with one query per asset.
+    """
+    return dg.asset(
+        key=key,
+        group_name="finance",
+        kinds={"duckdb"},
+        owners=OWNERS,
+        partitions_def=market_day_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        deps=[*deps, EXCHANGE_RATES_KEY],
+        metadata=metadata.table_definition_metadata(table),
+        check_specs=[
+            dg.AssetCheckSpec(check_name, asset=key, blocking=True, description=check_description)
+        ],
+    )
 
 
 def run_market_days(context: dg.AssetExecutionContext) -> list[MarketDay]:

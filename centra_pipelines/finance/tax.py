@@ -14,10 +14,9 @@ from centra_pipelines.centra import tables
 from centra_pipelines.centra.assets.sync import asset_key
 from centra_pipelines.finance import partition_sql
 from centra_pipelines.finance.currency import AMOUNT_TYPE, RATE_TYPE, Conversion, convert_sql
-from centra_pipelines.finance.partition_sql import EXCHANGE_RATES_KEY
 from centra_pipelines.finance.settings import load_finance_config
 from centra_pipelines.models import metadata
-from centra_pipelines.models.partitions import MarketDay, market_day_partitions
+from centra_pipelines.models.partitions import MarketDay
 from centra_pipelines.settings import OWNERS
 from centra_pipelines.warehouse import Column, DuckDBWarehouse, TableSpec, WriteAudit
 
@@ -149,28 +148,12 @@ SUMMARY_SQL = f"""
 """
 
 
-@dg.asset(
-    key=TAX_DAILY_KEY,
-    group_name="finance",
-    kinds={"duckdb"},
-    owners=OWNERS,
-    partitions_def=market_day_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=[
-        asset_key(tables.orders),
-        asset_key(tables.order_lines),
-        asset_key(tables.currencies),
-        EXCHANGE_RATES_KEY,
-    ],
-    metadata=metadata.table_definition_metadata(tax_daily_table),
-    check_specs=[
-        dg.AssetCheckSpec(
-            TAX_CHECK,
-            asset=TAX_DAILY_KEY,
-            blocking=True,
-            description="Tax per partition, country and rate equals the sum of the line taxes.",
-        )
-    ],
+@partition_sql.daily_table_asset(
+    TAX_DAILY_KEY,
+    tax_daily_table,
+    deps=[asset_key(tables.orders), asset_key(tables.order_lines), asset_key(tables.currencies)],
+    check_name=TAX_CHECK,
+    check_description="Tax per partition, country and rate equals the sum of the line taxes.",
 )
 def tax_daily(
     context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse

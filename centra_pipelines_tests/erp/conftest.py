@@ -67,7 +67,12 @@ def erp_synced_state(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def world(erp_synced_state, tmp_path, monkeypatch, postgres_url) -> Iterator[ErpWorld]:  # noqa: F811
+def world(
+    erp_synced_state,
+    tmp_path,
+    monkeypatch,
+    postgres_url,  # noqa: F811 (the fixture imported above)
+) -> Iterator[ErpWorld]:
     """A fresh sandbox with the same seed, a copy of the synced warehouse and an empty ERP."""
     shutil.copytree(erp_synced_state, tmp_path, dirs_exist_ok=True)
     create_erp(postgres_url)

@@ -22,9 +22,24 @@ SHOP = "Fjällgården"
 
 TAGLINES = {
     "en": ("made to last", "for every season", "designed in Sweden", "built for the outdoors"),
-    "sv": ("gjord för att hålla", "för alla årstider", "designad i Sverige", "byggd för fjället"),
-    "de": ("gemacht, um zu bleiben", "für jede Jahreszeit", "in Schweden entworfen", "für draußen"),
-    "fr": ("fait pour durer", "pour toutes les saisons", "conçu en Suède", "pensé pour le dehors"),
+    "sv": (
+        "gjord för att hålla",
+        "för alla årstider",
+        "designad i Sverige",
+        "byggd för fjället",
+    ),
+    "de": (
+        "gemacht, um zu bleiben",
+        "für jede Jahreszeit",
+        "in Schweden entworfen",
+        "für draußen",
+    ),
+    "fr": (
+        "fait pour durer",
+        "pour toutes les saisons",
+        "conçu en Suède",
+        "pensé pour le dehors",
+    ),
     "nb": ("laget for å vare", "for alle årstider", "designet i Sverige", "laget for fjellet"),
 }
 DETAILS = {
