@@ -1,4 +1,4 @@
-"""Daily sales per market: orders placed, and what cancellations and returns took back, by day.
+"""Daily sales per market: orders placed, and what cancellations and refunds took back, by day.
 
 Each movement is booked on the day it happened and never rewritten into an earlier day:
 
@@ -7,10 +7,14 @@ Each movement is booked on the day it happened and never rewritten into an earli
 - `cancellation`: units cancelled, on the day of the order's CANCEL payment entry when Centra
   recorded one (a whole-order cancel), else on the order's last update day (the raw tables keep no
   date per cancelled line; see docs/finance.md).
-- `return`: the value of returns created that day.
-- `refund`: money paid back that day (REFUND entries with status SUCCESS). Refunds are shown in
-  `refunded` but not deducted from net revenue: every refund pays back a return or a cancellation
-  that is already deducted, and deducting both would count it twice.
+- `return`: units and value of returns created that day, shown in `units` and `returned` but
+  not deducted from net revenue: the money goes back with the return's refund, and deducting
+  both would count it twice.
+- `refund`: money paid back that day (REFUND entries with status SUCCESS), deducted from net
+  revenue on the day it is paid back, whatever day the order was placed: revenue is reduced
+  when the money (or credit note) goes out, as an accountant books it. A refund is a payment
+  entry of its order and is synced with the order's partition, so it is read from there by its
+  own `created_at` day.
 
 Amounts are converted per document (order, return, payment) and then summed, so a row's rate is
 the one every document in it was converted with; documents with different rates get separate rows.
@@ -60,14 +64,16 @@ sales_daily_table = TableSpec(
         Column("orders", "INTEGER", "Orders placed (sale rows only)."),
         Column("units", "INTEGER", "Units: sold positive, cancelled and returned negative."),
         Column("gross_revenue", AMOUNT_TYPE, "Orders as placed, incl. tax (sale rows)."),
-        Column("net_revenue", AMOUNT_TYPE, "Gross minus cancellations and returns, incl. tax."),
+        Column("net_revenue", AMOUNT_TYPE, "Gross minus cancellations and refunds, incl. tax."),
         Column("refunded", AMOUNT_TYPE, "Money paid back (refund rows)."),
+        Column("returned", AMOUNT_TYPE, "Value of returns created (return rows, not in net)."),
         Column("reporting_currency", "VARCHAR", "Currency of the *_reporting columns."),
         Column("rate", RATE_TYPE, "Rate every document of the row was converted with."),
         Column("rate_source", "VARCHAR", "document, external or document+external."),
         Column("gross_revenue_reporting", AMOUNT_TYPE, "gross_revenue, converted per document."),
         Column("net_revenue_reporting", AMOUNT_TYPE, "net_revenue, converted per document."),
         Column("refunded_reporting", AMOUNT_TYPE, "refunded, converted per document."),
+        Column("returned_reporting", AMOUNT_TYPE, "returned, converted per document."),
     ),
     key=("market_id", "partition_date", "store_id", "currency", "movement", "rate"),
     partition_columns=("market_id", "partition_date"),
@@ -79,6 +85,7 @@ sales_daily_table = TableSpec(
         "gross_revenue",
         "net_revenue",
         "refunded",
+        "returned",
         "rate",
         "net_revenue_reporting",
     ),
@@ -114,7 +121,8 @@ CANCELLED_SQL = f"""
 DOCUMENTS_SQL = f"""
     WITH cancelled AS ({CANCELLED_SQL})
     SELECT market_id, store_id, currency, 'sale' AS movement, 1 AS orders,
-           units, amount AS gross, amount AS net, 0 AS refunded, document_rate, $day AS day
+           units, amount AS gross, amount AS net, 0 AS refunded, 0 AS returned,
+           document_rate, $day AS day
     FROM (
         SELECT o.market_id, o.store_id, o.currency, o.currency_base_rate AS document_rate,
                o.total_quantity + c.cancelled_units AS units,
@@ -124,15 +132,15 @@ DOCUMENTS_SQL = f"""
     )
     UNION ALL
     SELECT market_id, store_id, currency, 'cancellation', 0, -cancelled_units, 0,
-           -cancelled_value, 0, currency_base_rate, $day
+           -cancelled_value, 0, 0, currency_base_rate, $day
     FROM cancelled WHERE cancelled_units > 0 AND cancel_day = $day
     UNION ALL
-    SELECT r.market_id, o.store_id, r.currency, 'return', 0, -r.total_quantity, 0,
-           -r.grand_total, 0, r.currency_base_rate, $day
+    SELECT r.market_id, o.store_id, r.currency, 'return', 0, -r.total_quantity, 0, 0, 0,
+           r.grand_total, r.currency_base_rate, $day
     FROM {_RETURNS} r JOIN {_ORDERS} o ON o.order_number = r.order_number
     WHERE r.market_id IN (SELECT unnest($markets)) AND r.created_at::DATE = $day
     UNION ALL
-    SELECT p.market_id, o.store_id, p.currency, 'refund', 0, 0, 0, 0, p.amount,
+    SELECT p.market_id, o.store_id, p.currency, 'refund', 0, 0, 0, -p.amount, p.amount, 0,
            p.currency_base_rate, $day
     FROM {_PAYMENTS} p JOIN {_ORDERS} o ON o.order_number = p.order_number
     WHERE p.market_id IN (SELECT unnest($markets)) AND p.created_at::DATE = $day
@@ -144,7 +152,12 @@ def documents_sql(conversion: Conversion) -> str:
     """The day's documents with their rate and converted amounts (parameters $markets, $day)."""
     rate = conversion.rate_sql(currency="currency", document_rate="document_rate", day="day")
     columns = conversion.columns_sql(
-        {"gross_reporting": "gross", "net_reporting": "net", "refunded_reporting": "refunded"},
+        {
+            "gross_reporting": "gross",
+            "net_reporting": "net",
+            "refunded_reporting": "refunded",
+            "returned_reporting": "returned",
+        },
         rate="rate",
     )
     return f"""
@@ -157,9 +170,9 @@ def sales_sql(conversion: Conversion) -> str:
     """The sales_daily rows of one day for some markets (parameters $markets, $day)."""
     return f"""
         SELECT market_id, $day AS partition_date, store_id, currency, movement,
-               SUM(orders), SUM(units), SUM(gross), SUM(net), SUM(refunded),
-               reporting_currency, rate, rate_source,
-               SUM(gross_reporting), SUM(net_reporting), SUM(refunded_reporting)
+               SUM(orders), SUM(units), SUM(gross), SUM(net), SUM(refunded), SUM(returned),
+               reporting_currency, rate, rate_source, SUM(gross_reporting),
+               SUM(net_reporting), SUM(refunded_reporting), SUM(returned_reporting)
         FROM ({documents_sql(conversion)})
         GROUP BY market_id, store_id, currency, movement, reporting_currency, rate, rate_source
         ORDER BY market_id, store_id, currency, movement, rate
@@ -192,7 +205,8 @@ def compute_day(
         dg.AssetSpec(
             key=KEY,
             description="Gross and net revenue, units, orders and AOV per market, store, "
-            "currency and day, with cancellations, returns and refunds on the day they happen.",
+            "currency and day, with cancellations and refunds netted out on the day they "
+            "happen and returns shown beside them.",
             group_name=GROUP,
             kinds={"duckdb"},
             owners=OWNERS,
@@ -279,7 +293,7 @@ def _write_day(
 
 def figures_metadata(rows: Sequence[dict[str, Any]], reporting_currency: str) -> dict[str, Any]:
     """A markdown table of the partition's figures per movement, in the reporting currency."""
-    totals = {movement: [0, 0, 0, 0, 0] for movement in MOVEMENTS}
+    totals = {movement: [0, 0, 0, 0, 0, 0] for movement in MOVEMENTS}
     for row in rows:
         figures = totals[row["movement"]]
         figures[0] += row["orders"]
@@ -287,14 +301,16 @@ def figures_metadata(rows: Sequence[dict[str, Any]], reporting_currency: str) ->
         figures[2] += row["gross_revenue_reporting"]
         figures[3] += row["net_revenue_reporting"]
         figures[4] += row["refunded_reporting"]
+        figures[5] += row["returned_reporting"]
 
     table = [[movement, *figures] for movement, figures in totals.items() if any(figures)]
     orders, gross = totals["sale"][0], totals["sale"][2]
-    net = sum(figures[3] for figures in totals.values())
     aov = (gross / orders).quantize(CENT, rounding=ROUND_HALF_EVEN) if orders else None
-    units, refunded = (sum(figures[i] for figures in totals.values()) for i in (1, 4))
-    table.append(["total", orders, units, gross, net, refunded])
-    columns = ["movement", "orders", "units", "gross", "net", "refunded"]
+    units, net, refunded, returned = (
+        sum(figures[i] for figures in totals.values()) for i in (1, 3, 4, 5)
+    )
+    table.append(["total", orders, units, gross, net, refunded, returned])
+    columns = ["movement", "orders", "units", "gross", "net", "refunded", "returned"]
     return {
         "figures": dg.MetadataValue.md(
             f"Amounts in {reporting_currency}; AOV {aov if aov is not None else '-'}\n\n"

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import dagster as dg
 
-from centra_pipelines.centra.assets.orders import centra_returns
+from centra_pipelines.centra.assets.orders import centra_orders, centra_returns
 from centra_pipelines.finance import checks
 from centra_pipelines.finance.currency import resolve
 from centra_pipelines.finance.rates import finance_exchange_rates
@@ -108,17 +108,19 @@ def test_cancellations_are_netted_on_their_own_day(synced):
             "WHERE movement = 'cancellation' GROUP BY ALL"
         )
     )
-    (gross, net, cancelled) = synced.warehouse.fetch(
+    (gross, net, cancelled, refunded) = synced.warehouse.fetch(
         "SELECT SUM(gross_revenue), SUM(net_revenue), "
-        "SUM(net_revenue) FILTER (movement = 'cancellation') FROM finance.sales_daily"
+        "SUM(net_revenue) FILTER (movement = 'cancellation'), SUM(refunded) "
+        "FROM finance.sales_daily"
     )[0]
 
     assert expected, "the seeded window should hold cancelled lines"
     assert actual == expected
-    assert net == gross + cancelled
+    assert net == gross + cancelled - refunded
 
 
-def test_a_return_today_lowers_today_and_leaves_earlier_days_untouched(synced):
+def test_a_return_today_shows_today_without_lowering_net_or_earlier_days(synced):
+    """The return's money leaves with its refund, which is what lowers net revenue."""
     number, market_id, order_day = synced.warehouse.fetch(
         "SELECT o.order_number, o.market_id, o.partition_date FROM centra_raw.orders o "
         "WHERE o.status = 'SHIPPED' AND NOT EXISTS (SELECT 1 FROM centra_raw.order_lines l "
@@ -142,13 +144,61 @@ def test_a_return_today_lowers_today_and_leaves_earlier_days_untouched(synced):
         assert result.success
 
     after = _net_by_partition(synced.warehouse)
-    today_before = before.get((market_id, today), (Decimal(0), Decimal(0)))
-    assert after[(market_id, today)][0] < today_before[0]
-    assert after[(market_id, today)][1] < today_before[1]
+    (units, returned) = synced.warehouse.fetch(
+        "SELECT SUM(units), SUM(returned) FROM finance.sales_daily "
+        "WHERE market_id = ? AND partition_date = ? AND movement = 'return'",
+        [market_id, today],
+    )[0]
+    assert units < 0 and returned > 0
+    assert after.get((market_id, today), (0, 0)) == before.get((market_id, today), (0, 0))
     assert after[(market_id, order_day)] == before[(market_id, order_day)]
     assert {k: v for k, v in after.items() if k[1] < today} == {
         k: v for k, v in before.items() if k[1] < today
     }
+
+
+def test_a_refund_today_lowers_today_and_leaves_last_weeks_figures_untouched(synced):
+    """The refund is a payment entry of a past order, synced with that order's partition; the
+    sales asset books it on the day of its createdAt, at the rate Centra recorded on it."""
+    number, market_id, order_day = synced.warehouse.fetch(
+        "SELECT o.order_number, o.market_id, o.partition_date FROM centra_raw.orders o "
+        "WHERE o.status = 'SHIPPED' AND NOT EXISTS (SELECT 1 FROM centra_raw.payments p "
+        "WHERE p.order_number = o.order_number AND p.entry_type = 'REFUND') "
+        "ORDER BY o.order_number LIMIT 1"
+    )[0]
+    today = datetime.now(UTC).date()
+    today_key, order_key = f"{today}|{market_id}", f"{order_day}|{market_id}"
+    resources = synced.resources()
+
+    def materialize(assets, key):
+        result = dg.materialize(
+            assets, partition_key=key, resources=resources, instance=synced.instance
+        )
+        assert result.success
+        return result
+
+    materialize([finance_sales_daily], today_key)
+    before = _net_by_partition(synced.warehouse)
+    synced.sandbox.control.refund(number, Decimal("12.34"))
+    materialize([centra_orders], order_key)
+    rebuilt = [materialize([finance_sales_daily], key) for key in (today_key, order_key)]
+
+    (rate,) = synced.warehouse.fetch(
+        "SELECT currency_base_rate FROM centra_raw.payments WHERE order_number = ? "
+        "AND entry_type = 'REFUND' AND status = 'SUCCESS'",
+        [number],
+    )[0]
+    after = _net_by_partition(synced.warehouse)
+    today_before = before.get((market_id, today), (Decimal(0), Decimal(0)))
+    assert after[(market_id, today)] == (
+        today_before[0] - Decimal("12.34"),
+        today_before[1] - _converted(Decimal("12.34"), rate),
+    )
+    assert {k: v for k, v in after.items() if k[1] < today} == {
+        k: v for k, v in before.items() if k[1] < today
+    }
+    assert (market_id, order_day) in after and order_day < today
+    assert all(r.get_asset_check_evaluations()[0].passed for r in rebuilt)
 
 
 def test_the_check_fails_on_a_tampered_row(synced):

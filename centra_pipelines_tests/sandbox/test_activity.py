@@ -1,5 +1,8 @@
 """Shipments, returns and customer edits on request: rows stay consistent with the generator."""
 
+from datetime import UTC, datetime
+from decimal import Decimal
+
 import pytest
 
 from centra_pipelines_tests.sandbox.conftest import gql
@@ -149,6 +152,37 @@ def test_create_return_needs_a_shipped_unit(make_sandbox):
 
     with pytest.raises(StoreError, match="no shipped unit left"):
         sandbox.control.create_return(_confirmed(sandbox))
+
+
+def test_refund_records_a_successful_refund_entry_on_the_order(make_sandbox):
+    sandbox = make_sandbox(orders=20)
+    number = sandbox.app.db.scalar(
+        "SELECT MIN(number) FROM orders WHERE status = 'SHIPPED' "
+        "AND number NOT IN (SELECT orderNumber FROM payments WHERE entryType = 'REFUND')"
+    )
+    return_id = sandbox.control.create_return(number)
+    before = _order(sandbox, number)
+    at = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+    sandbox.control.refund(number, Decimal("10.50"), at, return_id=return_id)
+    sandbox.control.refund(number)
+
+    after = _order(sandbox, number)
+    refunds = [e for e in after["paymentHistory"] if e["entryType"] == "REFUND"]
+    total = after["grandTotal"]["value"]
+    assert [(e["status"], e["value"]["value"]) for e in refunds] == [
+        ("SUCCESS", 10.5),
+        ("SUCCESS", round(total - 10.5, 2)),
+    ]
+    stored = sandbox.app.db.one(
+        "SELECT createdAt, returnId FROM payments WHERE orderNumber = ? AND entryType = 'REFUND' "
+        "ORDER BY id LIMIT 1",
+        (number,),
+    )
+    assert (stored["createdAt"], stored["returnId"]) == (int(at.timestamp()), return_id)
+    assert after["updatedAt"] > before["updatedAt"]
+    with pytest.raises(StoreError, match="can be refunded up to 0"):
+        sandbox.control.refund(number, Decimal("0.01"))
 
 
 def test_update_customer_sets_fields_and_bumps_updated_at(make_sandbox):

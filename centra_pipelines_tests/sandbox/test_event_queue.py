@@ -1,6 +1,7 @@
 """Event queue (digest §8): listeners, queue order, confirmation, filters, permissions, kinds."""
 
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 
@@ -402,6 +403,12 @@ def _return(sandbox: Sandbox) -> list[tuple]:
     return [("Order", "UPDATED", number), ("Return", "CREATED", return_id)]
 
 
+def _refund(sandbox: Sandbox) -> list[tuple]:
+    number = sandbox.app.db.scalar("SELECT MIN(number) FROM orders WHERE status = 'SHIPPED'")
+    payment_id = sandbox.control.refund(number, Decimal("1.00"))
+    return [("Order", "UPDATED", number), ("PaymentHistoryEntry", "CREATED", payment_id)]
+
+
 def _customer(sandbox: Sandbox) -> list[tuple]:
     sandbox.control.update_customer(3, firstName="Linnéa", newsletter=True)
     return [("Customer", "UPDATED", 3)]
@@ -430,6 +437,7 @@ CHANGE_KINDS = {
     "cancelDirectToConsumerOrder": _cancel,
     "create_and_ship_shipment": _ship,
     "create_return": _return,
+    "refund": _refund,
     "update_customer": _customer,
     "bad_record_and_clear": _bad_record,
 }

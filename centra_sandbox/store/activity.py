@@ -1,4 +1,5 @@
-"""Fulfilment and customer edits that tests make between requests: shipments, returns, customers.
+"""Fulfilment and customer edits that tests make between requests: shipments, returns, refunds,
+customers.
 
 They exist so that tests can drive every webhook and event type. Each method changes the store
 as Centra would (digest §4.7, §4.8, §6), keeps the rows consistent with the generator
@@ -8,12 +9,15 @@ in the feed. Mixed into SandboxControl, which sets the attributes below.
 """
 
 import time
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from centra_sandbox.errors import StoreError
 from centra_sandbox.events.feed import ChangeFeed
 from centra_sandbox.store import fulfilment
 from centra_sandbox.store.database import Database, bump_updated_at
+from centra_sandbox.store.order_generator import TABLE_COLUMNS, payment_row
 
 _CUSTOMER_FIELDS = {
     "firstName", "lastName", "email", "newsletter", "registered", "gender", "birthdate", "status",
@@ -125,6 +129,49 @@ class ActivityControl:
             self.db.commit()
             return return_id
 
+    def refund(
+        self,
+        order_number: int,
+        amount: Decimal | None = None,
+        at: datetime | None = None,
+        *,
+        return_id: int | None = None,
+    ) -> int:
+        """Pay money back on the order, as Centra records it; returns the payment entry id.
+
+        A REFUND entry with status SUCCESS (digest §4.10) of `amount` in the order's currency
+        (default: what the order's total still holds after earlier refunds), created `at`
+        (default now), optionally tied to one of the order's returns. Its currencyBaseRate is
+        the order's, as on every entry of the sandbox. Records Order UPDATED and
+        PaymentHistoryEntry CREATED.
+        """
+        with self.db.lock:
+            order = self._require_order_row(order_number)
+            cents = self._refund_cents(order, amount)
+            if return_id is not None:
+                self._require_return_of(order_number, return_id)
+            created = int((at or datetime.now(UTC)).timestamp())
+            reference = f"psp-{order['id'][:12]}"
+            row = payment_row(
+                None,
+                order_number,
+                return_id,
+                created,
+                ("SUCCESS", "REFUND", reference, order["paymentPlugin"]),
+                cents,
+            )
+            payment_id = self.db.execute(
+                f"INSERT INTO payments ({', '.join(TABLE_COLUMNS['payments'])}) "
+                f"VALUES ({', '.join('?' for _ in row)})",
+                row,
+            )
+
+            bump_updated_at(self.db, "orders", "number", order_number)
+            self.changes.order(order_number, "UPDATED")
+            self.changes.of_order("PaymentHistoryEntry", payment_id, order_number, "CREATED")
+            self.db.commit()
+            return payment_id
+
     def update_customer(self, customer_id: int, **fields: Any) -> None:
         """Set customer columns by their GraphQL names (firstName, lastName, newsletter, ...).
 
@@ -146,6 +193,31 @@ class ActivityControl:
             bump_updated_at(self.db, "customers", "id", customer_id)
             self.changes.customer(customer_id, "UPDATED")
             self.db.commit()
+
+    def _refund_cents(self, order: dict, amount: Decimal | None) -> int:
+        refunded = self.db.scalar(
+            "SELECT COALESCE(SUM(valueCents), 0) FROM payments WHERE orderNumber = ? "
+            "AND entryType = 'REFUND' AND status = 'SUCCESS'",
+            (order["number"],),
+        )
+        left = order["grandTotalCents"] - refunded
+        cents = left if amount is None else int(Decimal(amount) * 100)
+        if cents <= 0 or cents > left or (amount is not None and Decimal(amount) * 100 != cents):
+            raise StoreError(
+                f"Order {order['number']} can be refunded up to {Decimal(left) / 100} in whole "
+                f"cents; asked for {amount if amount is not None else 'the rest'}."
+            )
+        return cents
+
+    def _require_return_of(self, number: int, return_id: int) -> None:
+        found = self.db.one(
+            "SELECT id FROM returns WHERE id = ? AND orderNumber = ?", (return_id, number)
+        )
+        if found is None:
+            raise StoreError(
+                f"Return {return_id} is not a return of order {number}; create one with "
+                "create_return()."
+            )
 
     def _shippable_order(self, number: int) -> dict:
         order = self._require_order_row(number)
