@@ -12,7 +12,7 @@ import dagster as dg
 from centra_pipelines.centra import tables
 from centra_pipelines.centra.assets.sync import asset_key
 from centra_pipelines.finance import partition_sql
-from centra_pipelines.finance.currency import AMOUNT_TYPE, RATE_TYPE, Conversion, convert_sql
+from centra_pipelines.finance.currency import AMOUNT_TYPE, Conversion, convert_sql
 from centra_pipelines.finance.settings import load_finance_config
 from centra_pipelines.finance.tax import FINANCE_SCHEMA
 from centra_pipelines.models import metadata
@@ -28,8 +28,7 @@ discounts_daily_table = TableSpec(
     name="discounts_daily",
     description="Discounts used per market, day, kind, name and code, with the revenue.",
     columns=(
-        Column("market_id", "BIGINT", "Centra market (partition)."),
-        Column("partition_date", "DATE", "UTC order day (partition)."),
+        *partition_sql.ORDER_DAY_COLUMNS,
         Column("kind", "VARCHAR", "Centra's discount type in lower case, or line_discount."),
         Column("name", "VARCHAR", "Voucher or campaign name; `line discounts` for lines."),
         Column("code", "VARCHAR", "Voucher code; empty when there is none."),
@@ -41,9 +40,7 @@ discounts_daily_table = TableSpec(
         Column("cost_reporting", AMOUNT_TYPE, "Cost, reporting currency."),
         Column("revenue_with_reporting", AMOUNT_TYPE, "Revenue with, reporting currency."),
         Column("revenue_without_reporting", AMOUNT_TYPE, "Revenue without, reporting currency."),
-        Column("reporting_currency", "VARCHAR", "Currency of the *_reporting columns."),
-        Column("rate", RATE_TYPE, "Rate used: reporting amount = amount x rate."),
-        Column("rate_source", "VARCHAR", "document, external or document+external."),
+        *partition_sql.CONVERSION_COLUMNS,
     ),
     key=("market_id", "partition_date", "kind", "name", "code", "currency", "rate"),
     partition_columns=("market_id", "partition_date"),

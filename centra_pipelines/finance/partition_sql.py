@@ -10,15 +10,32 @@ from typing import Any
 
 import dagster as dg
 
-from centra_pipelines.finance.currency import Conversion, CurrencyError, missing_rates_sql, resolve
+from centra_pipelines.finance.currency import (
+    RATE_TYPE,
+    Conversion,
+    CurrencyError,
+    missing_rates_sql,
+    resolve,
+)
 from centra_pipelines.finance.settings import FinanceConfig
 from centra_pipelines.models import metadata
 from centra_pipelines.models.partitions import MarketDay, market_day_partitions, parse_market_day
 from centra_pipelines.settings import OWNERS
-from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec
+from centra_pipelines.warehouse import Column, DuckDBWarehouse, TableSpec
 
 # The rates table the conversions read when the config asks for external rates.
 EXCHANGE_RATES_KEY = dg.AssetKey(["finance", "exchange_rates"])
+
+# The first and last columns of a daily finance table built from order partitions.
+ORDER_DAY_COLUMNS = (
+    Column("market_id", "BIGINT", "Centra market (partition)."),
+    Column("partition_date", "DATE", "UTC order day (partition)."),
+)
+CONVERSION_COLUMNS = (
+    Column("reporting_currency", "VARCHAR", "Currency of the *_reporting columns."),
+    Column("rate", RATE_TYPE, "Rate used: reporting amount = amount x rate."),
+    Column("rate_source", "VARCHAR", "document, external or document+external."),
+)
 
 # Rows fetched from DuckDB at a time while streaming a result into the warehouse.
 FETCH_ROWS = 2000

@@ -13,7 +13,7 @@ import dagster as dg
 from centra_pipelines.centra import tables
 from centra_pipelines.centra.assets.sync import asset_key
 from centra_pipelines.finance import partition_sql
-from centra_pipelines.finance.currency import AMOUNT_TYPE, RATE_TYPE, Conversion, convert_sql
+from centra_pipelines.finance.currency import AMOUNT_TYPE, Conversion, convert_sql
 from centra_pipelines.finance.settings import load_finance_config
 from centra_pipelines.models import metadata
 from centra_pipelines.models.partitions import MarketDay
@@ -30,8 +30,7 @@ tax_daily_table = TableSpec(
     name="tax_daily",
     description="Tax from order lines per market, day, destination country, rate and currency.",
     columns=(
-        Column("market_id", "BIGINT", "Centra market (partition)."),
-        Column("partition_date", "DATE", "UTC order day (partition)."),
+        *partition_sql.ORDER_DAY_COLUMNS,
         Column("country_code", "VARCHAR", "Destination country of the orders."),
         Column("tax_percent", "DECIMAL(9,4)", "VAT rate in percent."),
         Column("pricing", "VARCHAR", "tax_included (prices include tax) or tax_added."),
@@ -43,9 +42,7 @@ tax_daily_table = TableSpec(
         Column("tax", AMOUNT_TYPE, "Tax of the lines, document currency."),
         Column("taxable_base_reporting", AMOUNT_TYPE, "Taxable base, reporting currency."),
         Column("tax_reporting", AMOUNT_TYPE, "Tax, reporting currency (rounded per line)."),
-        Column("reporting_currency", "VARCHAR", "Currency of the *_reporting columns."),
-        Column("rate", RATE_TYPE, "Rate used: reporting amount = amount x rate."),
-        Column("rate_source", "VARCHAR", "document, external or document+external."),
+        *partition_sql.CONVERSION_COLUMNS,
     ),
     key=(
         "market_id",
