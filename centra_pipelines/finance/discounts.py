@@ -100,7 +100,7 @@ VOUCHER_MISMATCH_SQL = f"""
     ), raw AS (
         SELECT market_id, partition_date, sum(discounts) AS cost
         FROM {tables.orders.spec.qualified_name} o
-        WHERE {{order_where}} AND discounts <> 0 GROUP BY ALL
+        WHERE {{raw_where}} AND discounts <> 0 GROUP BY ALL
     )
     SELECT coalesce(s.market_id, r.market_id), coalesce(s.partition_date, r.partition_date),
            s.cost, r.cost
@@ -181,24 +181,14 @@ def check_vouchers_against_orders(
     warehouse: DuckDBWarehouse, market_days: list[MarketDay]
 ) -> dg.AssetCheckResult:
     """Passes when each partition's order-level discounts equal its orders' discount totals."""
-    stored_where, stored_parameters = partition_sql.partition_filter("t", market_days)
-    order_where, order_parameters = partition_sql.partition_filter("o", market_days)
-    mismatches = warehouse.fetch(
-        VOUCHER_MISMATCH_SQL.format(stored_where=stored_where, order_where=order_where),
-        [*stored_parameters, *order_parameters],
-    )
-    columns = ("market", "day", "stored discounts", "order discounts")
-    return dg.AssetCheckResult(
+    return partition_sql.reconciliation_check(
+        warehouse,
+        market_days,
         check_name=VOUCHER_CHECK,
         asset_key=DISCOUNTS_DAILY_KEY,
-        passed=not mismatches,
-        metadata={
-            "partitions_checked": len(market_days),
-            "mismatches": len(mismatches),
-            "first_mismatches": dg.MetadataValue.md(
-                metadata.markdown_table(columns, mismatches[:20])
-            ),
-        },
+        mismatch_sql=VOUCHER_MISMATCH_SQL,
+        raw_alias="o",
+        columns=("market", "day", "stored discounts", "order discounts"),
     )
 
 

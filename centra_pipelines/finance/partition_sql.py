@@ -81,6 +81,41 @@ def partition_filter(alias: str, market_days: Sequence[MarketDay]) -> tuple[str,
     return f"({clauses or 'FALSE'})", parameters
 
 
+def reconciliation_check(
+    warehouse: DuckDBWarehouse,
+    market_days: Sequence[MarketDay],
+    *,
+    check_name: str,
+    asset_key: dg.AssetKey,
+    mismatch_sql: str,
+    raw_alias: str,
+    columns: Sequence[str],
+) -> dg.AssetCheckResult:
+    """Passes when `mismatch_sql` finds no partition whose stored figures differ from the raw.
+
+    The query reads the stored table as `t` filtered by `{stored_where}`, and the raw table as
+    `raw_alias` filtered by `{raw_where}`; each row it returns is one difference.
+    """
+    stored_where, stored_parameters = partition_filter("t", market_days)
+    raw_where, raw_parameters = partition_filter(raw_alias, market_days)
+    mismatches = warehouse.fetch(
+        mismatch_sql.format(stored_where=stored_where, raw_where=raw_where),
+        [*stored_parameters, *raw_parameters],
+    )
+    return dg.AssetCheckResult(
+        check_name=check_name,
+        asset_key=asset_key,
+        passed=not mismatches,
+        metadata={
+            "partitions_checked": len(market_days),
+            "mismatches": len(mismatches),
+            "first_mismatches": dg.MetadataValue.md(
+                metadata.markdown_table(columns, mismatches[:20])
+            ),
+        },
+    )
+
+
 def partition_values(market_days: Sequence[MarketDay]) -> list[dict[str, Any]]:
     """The partition values `DuckDBWarehouse.replace` deletes before writing."""
     return [{"market_id": day.market_id, "partition_date": day.day} for day in market_days]

@@ -196,24 +196,14 @@ def check_tax_against_lines(
     warehouse: DuckDBWarehouse, market_days: list[MarketDay]
 ) -> dg.AssetCheckResult:
     """Passes when every partition's tax per country and rate equals its raw line taxes."""
-    stored_where, stored_parameters = partition_sql.partition_filter("t", market_days)
-    raw_where, raw_parameters = partition_sql.partition_filter("l", market_days)
-    mismatches = warehouse.fetch(
-        TAX_MISMATCH_SQL.format(stored_where=stored_where, raw_where=raw_where),
-        [*stored_parameters, *raw_parameters],
-    )
-    columns = ("market", "day", "country", "rate %", "stored tax", "line tax")
-    return dg.AssetCheckResult(
+    return partition_sql.reconciliation_check(
+        warehouse,
+        market_days,
         check_name=TAX_CHECK,
         asset_key=TAX_DAILY_KEY,
-        passed=not mismatches,
-        metadata={
-            "partitions_checked": len(market_days),
-            "mismatches": len(mismatches),
-            "first_mismatches": dg.MetadataValue.md(
-                metadata.markdown_table(columns, mismatches[:20])
-            ),
-        },
+        mismatch_sql=TAX_MISMATCH_SQL,
+        raw_alias="l",
+        columns=("market", "day", "country", "rate %", "stored tax", "line tax"),
     )
 
 
