@@ -35,7 +35,7 @@ from demo.exchanges import (
     show_a_conflict,
     unsettled_conflicts,
 )
-from demo.finance import print_finance
+from demo.finance import print_finance, show_a_refund
 from demo.verify import compare_counts, compare_order_totals, rejects_summary
 from sandbox_systems.go_live import start_neighbours
 from sandbox_systems.postgres import run_postgres
@@ -90,6 +90,11 @@ def _sync_twice(data: DemoData, sandbox, neighbours, arguments) -> int:
         unsettled = unsettled_conflicts(DuckDBWarehouse(path=str(WAREHOUSE_PATH)))
 
         settled = show_a_conflict(sandbox, neighbours, lambda name: _run_job(instance, name))
+        refunded = show_a_refund(
+            sandbox,
+            DuckDBWarehouse(path=str(WAREHOUSE_PATH)),
+            lambda name, key: _run_job(instance, name, partition_key=key),
+        )
 
     resent = sum(report.sent for report in again.exchanges)
     if resent:
@@ -105,12 +110,15 @@ def _sync_twice(data: DemoData, sandbox, neighbours, arguments) -> int:
     if not settled:
         print("\nFAILED: the conflict did not end with the ERP's name on both sides")
         return 1
+    if not refunded:
+        print("\nFAILED: the refund did not lower today's net revenue alone (see above)")
+        return 1
     return status
 
 
-def _run_job(instance: dg.DagsterInstance, name: str) -> None:
+def _run_job(instance: dg.DagsterInstance, name: str, partition_key: str | None = None) -> None:
     result = defs.resolve_job_def(name).execute_in_process(
-        instance=instance, run_config=RUN_CONFIG, raise_on_error=False
+        instance=instance, run_config=RUN_CONFIG, partition_key=partition_key, raise_on_error=False
     )
     if not result.success:
         raise SystemExit(f"{name} failed in run {result.run_id}; see its log above")
