@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from centra_pipelines.alerting.definitions import alerting_definitions
 from centra_pipelines.analytics import definitions as analytics
 from centra_pipelines.centra import definitions as centra
 from centra_pipelines.centra.assets.quarantine import DataContracts
@@ -49,5 +50,6 @@ defs = dg.Definitions.merge(
     pim.defs,
     support.defs,
     outbound_definitions(),
+    alerting_definitions(),
     _shared_definitions(),
 )
