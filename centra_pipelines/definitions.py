@@ -29,6 +29,8 @@ def _shared_definitions() -> dg.Definitions:
     """
     return dg.Definitions(
         resources={
+            # CENTRA_RATE_BUDGET_URL is optional, and an unset EnvVar fails the run, so the
+            # client reads it when a run starts (docs/centra-client.md, "Shared rate budget").
             "centra": CentraClient(
                 api_url=dg.EnvVar("CENTRA_API_URL"), api_token=dg.EnvVar("CENTRA_API_TOKEN")
             ),

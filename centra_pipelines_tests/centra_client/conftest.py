@@ -160,11 +160,14 @@ def make_client(stub: StubServer, clock: FakeClock) -> Callable[..., CentraClien
     """Build a client aimed at the stub, with the fake clock and a jitter that always draws 1.
 
     Reading the rate limits before the first request is off unless a test asks for it, so that
-    each test scripts exactly the responses it is about.
+    each test scripts exactly the responses it is about. The budget is the process's own unless a
+    test asks for a shared one, so that a DAGSTER_HOME in the shell cannot leak levels between
+    tests.
     """
 
     def build(**config: Any) -> CentraClient:
         config.setdefault("read_rate_limits", False)
+        config.setdefault("rate_budget_url", "process")
         client = CentraClient(api_url=stub.url, api_token=TOKEN, **config)
         client._sleep = clock.sleep
         client._monotonic = clock.monotonic

@@ -6,11 +6,16 @@ the same buckets locally, sized to its share of the quotas, and waits before sen
 being refused. Tokens are taken before a request leaves; the complexity, which is only known
 afterwards, is estimated and then reconciled, so a bucket may go briefly negative ("debt") and
 the next request waits until the debt is repaid.
+
+Centra's buckets are shared by every process of the deployment, so the client normally keeps its
+mirror in a database every process sees (`shared_budget.SharedRateBudget`); `RateBudget` keeps it
+in memory for one process. Both apply the arithmetic of `BudgetState`.
 """
 
 import dataclasses
 import threading
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 REQUEST_COUNT = "REQUEST_COUNT"
 MUTATION_COUNT = "MUTATION_COUNT"
@@ -93,101 +98,157 @@ def resolve_quotas(*, plan: str, overrides: Mapping[str, int] | None) -> dict[st
     return quotas
 
 
+class Budget(Protocol):
+    """What the client needs of a pacing budget, kept in memory or in a shared database."""
+
+    def reserve(self, costs: Mapping[str, float]) -> float: ...
+
+    def settle(self, bucket_type: str, extra: float) -> None: ...
+
+    def pause(self, seconds: float) -> None: ...
+
+    def adopt(self, key: str, *, quota: int, remaining: int) -> None: ...
+
+    def capacities(self) -> dict[str, float]: ...
+
+
 @dataclasses.dataclass
-class _Bucket:
+class Bucket:
     capacity: float
     refill_per_second: float
     level: float
 
 
-class RateBudget:
-    """Six token buckets sized to `quota × share × (1 − SAFETY_MARGIN)`, thread-safe.
+def usable(quota: float, share: float) -> float:
+    """The part of a Centra quota a budget may spend: `quota × share × (1 − SAFETY_MARGIN)`."""
+    return quota * share * (1.0 - SAFETY_MARGIN)
 
-    `clock` is a monotonic clock in seconds; the budget never sleeps itself, it tells the caller
-    how long to wait, so tests drive it with a fake clock.
+
+def full_buckets(quotas: Mapping[str, int], share: float) -> dict[str, Bucket]:
+    """One full bucket per `TYPE/INTERVAL` key, sized to the usable part of its quota."""
+    buckets = {}
+    for key, quota in quotas.items():
+        capacity = usable(quota, share)
+        buckets[key] = Bucket(capacity, capacity / window_seconds(key), capacity)
+    return buckets
+
+
+@dataclasses.dataclass
+class BudgetState:
+    """The buckets and the pause at one moment, and the arithmetic of the budget's operations.
+
+    `RateBudget` keeps one in memory; `shared_budget.SharedRateBudget` loads one from its table
+    inside a locked transaction and writes it back, so both pace by exactly the same rules. Each
+    operation first refills the buckets up to `now`; a clock that went backwards (another process
+    a little behind) refills nothing rather than draining.
     """
 
-    def __init__(self, *, quotas: Mapping[str, int], share: float, clock: Callable[[], float]):
-        self._share = share
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._updated_at = clock()
-        self._paused_until = self._updated_at
-        self._buckets: dict[str, _Bucket] = {}
-        for key, quota in quotas.items():
-            capacity = self._usable(quota)
-            self._buckets[key] = _Bucket(capacity, capacity / _window(key), capacity)
+    buckets: dict[str, Bucket]
+    updated_at: float
+    paused_until: float
 
-    def reserve(self, costs: Mapping[str, float]) -> float:
-        """Take `costs` (per bucket type) from every window now; return the seconds to wait first.
+    def reserve(self, costs: Mapping[str, float], *, now: float) -> float:
+        """Take `costs` (per bucket type) from every window; return the seconds to wait first.
 
         A cost larger than a bucket's capacity is clamped to it: Centra could never grant such a
         request from a full bucket either, and waiting longer than a window would not help.
         """
-        with self._lock:
-            now = self._refill()
-            wait = max(0.0, self._paused_until - now)
-            for key, bucket in self._buckets.items():
-                cost = min(costs.get(_type(key), 0.0), bucket.capacity)
-                bucket.level -= cost
-                if bucket.level < 0:
-                    wait = max(wait, -bucket.level / bucket.refill_per_second)
-            return wait
+        now = self._refill(now)
+        wait = max(0.0, self.paused_until - now)
+        for key, bucket in self.buckets.items():
+            cost = min(costs.get(_type(key), 0.0), bucket.capacity)
+            bucket.level -= cost
+            if bucket.level < 0:
+                wait = max(wait, -bucket.level / bucket.refill_per_second)
+        return wait
 
-    def settle(self, bucket_type: str, extra: float) -> None:
+    def settle(self, bucket_type: str, extra: float, *, now: float) -> None:
         """Charge (or refund, if negative) the difference between an estimate and the real cost."""
-        with self._lock:
-            self._refill()
-            for key, bucket in self._buckets.items():
-                if _type(key) == bucket_type:
-                    bucket.level = min(bucket.capacity, bucket.level - extra)
+        self._refill(now)
+        for key, bucket in self.buckets.items():
+            if _type(key) == bucket_type:
+                bucket.level = min(bucket.capacity, bucket.level - extra)
 
-    def pause(self, seconds: float) -> None:
+    def pause(self, seconds: float, *, now: float) -> None:
         """Hold every request for `seconds` and empty the short windows, as after a 429.
 
         Only the ten-second buckets are emptied: they refill while the pause lasts, so traffic
         resumes gently when Centra accepts it again; emptying the hourly buckets would throttle
         the rest of the hour for what is usually a short burst.
         """
+        now = self._refill(now)
+        self.paused_until = max(self.paused_until, now + seconds)
+        for key, bucket in self.buckets.items():
+            if key.endswith(SHORT_INTERVALS):
+                bucket.level = min(bucket.level, 0.0)
+
+    def adopt(self, key: str, *, capacity: float, remaining: int, now: float) -> None:
+        """Resize one bucket to `capacity`, its level capped by what Centra says is left."""
+        self._refill(now)
+        bucket = self.buckets.get(key) or Bucket(capacity, 0.0, capacity)
+        bucket.capacity = capacity
+        bucket.refill_per_second = capacity / window_seconds(key)
+        # What other integrations have used is gone for us too.
+        bucket.level = min(bucket.level, capacity, float(remaining))
+        self.buckets[key] = bucket
+
+    def capacities(self) -> dict[str, float]:
+        return {key: bucket.capacity for key, bucket in self.buckets.items()}
+
+    def _refill(self, now: float) -> float:
+        elapsed = max(0.0, now - self.updated_at)
+        self.updated_at = max(now, self.updated_at)
+        for bucket in self.buckets.values():
+            bucket.level = min(bucket.capacity, bucket.level + elapsed * bucket.refill_per_second)
+        return self.updated_at
+
+
+class RateBudget:
+    """Six token buckets sized to `quota × share × (1 − SAFETY_MARGIN)`, in this process only.
+
+    `clock` is a monotonic clock in seconds; the budget never sleeps itself, it tells the caller
+    how long to wait, so tests drive it with a fake clock. Processes that must share Centra's
+    quotas use `shared_budget.SharedRateBudget` instead.
+    """
+
+    def __init__(self, *, quotas: Mapping[str, int], share: float, clock: Callable[[], float]):
+        self._share = share
+        self._clock = clock
+        self._lock = threading.Lock()
+        now = clock()
+        self._state = BudgetState(full_buckets(quotas, share), updated_at=now, paused_until=now)
+
+    def reserve(self, costs: Mapping[str, float]) -> float:
+        """Take `costs` (per bucket type) from every window; return the seconds to wait first."""
         with self._lock:
-            now = self._refill()
-            self._paused_until = max(self._paused_until, now + seconds)
-            for key, bucket in self._buckets.items():
-                if key.endswith(SHORT_INTERVALS):
-                    bucket.level = min(bucket.level, 0.0)
+            return self._state.reserve(costs, now=self._clock())
+
+    def settle(self, bucket_type: str, extra: float) -> None:
+        """Charge (or refund, if negative) the difference between an estimate and the real cost."""
+        with self._lock:
+            self._state.settle(bucket_type, extra, now=self._clock())
+
+    def pause(self, seconds: float) -> None:
+        """Hold every request for `seconds` and empty the short windows, as after a 429."""
+        with self._lock:
+            self._state.pause(seconds, now=self._clock())
 
     def adopt(self, key: str, *, quota: int, remaining: int) -> None:
         """Resize one bucket to an environment quota reported by Centra's `rateLimits` query."""
         with self._lock:
-            self._refill()
-            capacity = self._usable(quota)
-            bucket = self._buckets.get(key) or _Bucket(capacity, 0.0, capacity)
-            bucket.capacity = capacity
-            bucket.refill_per_second = capacity / _window(key)
-            # What other integrations have used is gone for us too.
-            bucket.level = min(bucket.level, capacity, float(remaining))
-            self._buckets[key] = bucket
+            capacity = usable(quota, self._share)
+            self._state.adopt(key, capacity=capacity, remaining=remaining, now=self._clock())
 
     def capacities(self) -> dict[str, float]:
         """Return each bucket's usable capacity, for logs and tests."""
         with self._lock:
-            return {key: bucket.capacity for key, bucket in self._buckets.items()}
-
-    def _usable(self, quota: int) -> float:
-        return quota * self._share * (1.0 - SAFETY_MARGIN)
-
-    def _refill(self) -> float:
-        now = self._clock()
-        elapsed = max(0.0, now - self._updated_at)
-        self._updated_at = max(now, self._updated_at)
-        for bucket in self._buckets.values():
-            bucket.level = min(bucket.capacity, bucket.level + elapsed * bucket.refill_per_second)
-        return self._updated_at
+            return self._state.capacities()
 
 
 def _type(key: str) -> str:
     return key.split("/", 1)[0]
 
 
-def _window(key: str) -> float:
+def window_seconds(key: str) -> float:
+    """The length in seconds of the window a `TYPE/INTERVAL` key names."""
     return INTERVAL_SECONDS[key.split("/", 1)[1]]

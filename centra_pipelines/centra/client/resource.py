@@ -4,6 +4,7 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import logging
+import os
 import random
 import re
 import threading
@@ -16,7 +17,7 @@ import urllib3
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field, PrivateAttr
 
-from centra_pipelines.centra.client import ratelimit
+from centra_pipelines.centra.client import ratelimit, shared_budget
 from centra_pipelines.centra.client.errors import (
     CentraAuthenticationError,
     CentraError,
@@ -85,7 +86,7 @@ class _State:
     """Everything the client keeps between calls; built on first use, after EnvVars resolve."""
 
     session: requests.Session
-    budget: ratelimit.RateBudget
+    budget: ratelimit.Budget
     usage: ApiUsage = dataclasses.field(default_factory=ApiUsage)
     complexity_by_query: dict[str, int] = dataclasses.field(default_factory=dict)
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
@@ -171,6 +172,15 @@ class CentraClient(ConfigurableResource):
         default=None,
         description="Quotas that replace the plan's, keyed TYPE/INTERVAL "
         "(e.g. REQUEST_COUNT/TEN_SECONDS), for contracts that differ from the published plans.",
+    )
+    rate_budget_url: str | None = Field(
+        default=None,
+        description="Database holding the rate budget every run and sensor shares: "
+        "sqlite:////absolute/path.sqlite or postgresql+psycopg2://user:password@host/db, or "
+        "'process' to pace this process alone. Unset: CENTRA_RATE_BUDGET_URL, else "
+        "$DAGSTER_HOME/centra-rate-budget.sqlite, else 'process'.",
+        # A PostgreSQL URL may carry a password.
+        repr=False,
     )
 
     # Injectable for tests, so that pacing and backoff run without real waiting.
@@ -465,7 +475,7 @@ class CentraClient(ConfigurableResource):
     def _build_state(self) -> _State:
         self._validate()
         quotas = ratelimit.resolve_quotas(plan=self.plan, overrides=self.quota_overrides)
-        budget = ratelimit.RateBudget(quotas=quotas, share=self.rate_share, clock=self._monotonic)
+        budget = self._build_budget(quotas)
 
         session = requests.Session()
         session.headers.update(
@@ -477,6 +487,23 @@ class CentraClient(ConfigurableResource):
             }
         )
         return _State(session=session, budget=budget)
+
+    def _build_budget(self, quotas: dict[str, int]) -> ratelimit.Budget:
+        # Read when the run starts, not at import: the code location and the run worker may
+        # see different environments.
+        url = shared_budget.resolve_budget_url(self.rate_budget_url, os.environ)
+        if url == shared_budget.PROCESS:
+            return ratelimit.RateBudget(quotas=quotas, share=self.rate_share, clock=self._monotonic)
+
+        # Wall-clock time: the processes sharing the budget share no monotonic clock.
+        return shared_budget.SharedRateBudget(
+            url=url,
+            environment=shared_budget.environment_key(self.api_url),
+            quotas=quotas,
+            share=self.rate_share,
+            clock=self._wall_time,
+            resize_to_quotas=not self.read_rate_limits,
+        )
 
     def _validate(self) -> None:
         problems = []
