@@ -13,7 +13,7 @@ from centra_sandbox.errors import (
 )
 from centra_sandbox.events.types import EVENT_CHANGE_TYPES, EVENT_OBJECT_TYPES
 from centra_sandbox.sandbox import Sandbox, start_sandbox
-from centra_sandbox.server.faults import Fault
+from centra_sandbox.server.faults import FAULT_RATES, Fault, FaultRates
 from centra_sandbox.store.bad_records import BAD_RECORD_KINDS, BadRecord, CardData
 from centra_sandbox.webhooks import Delivery, WebhookDispatcher, WebhookSettings
 
@@ -21,11 +21,13 @@ __all__ = [
     "BAD_RECORD_KINDS",
     "EVENT_CHANGE_TYPES",
     "EVENT_OBJECT_TYPES",
+    "FAULT_RATES",
     "PLANS",
     "BadRecord",
     "CardData",
     "Delivery",
     "Fault",
+    "FaultRates",
     "Sandbox",
     "SandboxConfig",
     "SandboxConfigError",

@@ -10,6 +10,7 @@ from datetime import date
 from centra_sandbox.config import PLANS, RETRY_AFTER_FORMATS, SandboxConfig
 from centra_sandbox.errors import SandboxConfigError
 from centra_sandbox.sandbox import start_sandbox
+from centra_sandbox.server.faults import FAULT_RATES, FaultRates
 from centra_sandbox.webhooks.settings import MAX_RETRIES, WEBHOOK_MODES, WebhookSettings
 
 
@@ -30,7 +31,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--webhook-secret", default=None, help="sign calls (X-Centra-Signature)")
     parser.add_argument("--webhook-mode", choices=WEBHOOK_MODES, default="integration")
     parser.add_argument("--webhook-retries", type=int, choices=range(MAX_RETRIES + 1), default=0)
+    _add_fault_arguments(parser)
     return parser.parse_args(argv)
+
+
+def _add_fault_arguments(parser: argparse.ArgumentParser) -> None:
+    faults = parser.add_argument_group(
+        "random faults", "probability per request of each fault (0-1, summing to at most 1)"
+    )
+    for name in FAULT_RATES:
+        faults.add_argument(f"--{name}-rate", type=float, default=0.0, metavar="P")
+    faults.add_argument("--fault-seed", type=int, default=0, help="same seed, same faults")
+    faults.add_argument("--storm-length", type=int, default=5, help="429s in a row per storm")
+    faults.add_argument("--slow-seconds", type=float, default=1.0, help="delay of a slow answer")
+    faults.add_argument(
+        "--fault-retry-after", type=float, default=1.0, help="Retry-After of injected 429s (s)"
+    )
+
+
+def fault_rates(args: argparse.Namespace) -> FaultRates | None:
+    """The random faults asked for, or None when every rate is 0; invalid values raise."""
+    rates = FaultRates(
+        seed=args.fault_seed,
+        storm_length=args.storm_length,
+        slow_seconds=args.slow_seconds,
+        retry_after_seconds=args.fault_retry_after,
+        **{name: getattr(args, f"{name}_rate") for name in FAULT_RATES},
+    )
+    return rates if rates.any() else None
 
 
 def webhook_settings(args: argparse.Namespace) -> WebhookSettings | None:
@@ -65,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             database_path=args.database,
             integration_name=args.integration_name,
             webhook=webhook_settings(args),
+            faults=fault_rates(args),
         )
     except SandboxConfigError as error:
         print(f"centra-sandbox: {error}", file=sys.stderr)
@@ -76,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         # The command's whole purpose is to tell the operator where to connect.
         print(f"Centra sandbox: {sandbox.url}", flush=True)
         print(f"Token: {sandbox.token}", flush=True)
+        if config.faults is not None:
+            print(f"Injecting faults: {config.faults}", flush=True)
         stop.wait()
     return 0
 

@@ -1,4 +1,4 @@
-"""Configuration of one sandbox instance: data scale, plan, tokens, Retry-After form, webhook."""
+"""Configuration of one sandbox instance: data, plan, tokens, Retry-After, webhook, faults."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from centra_sandbox.errors import SandboxConfigError
 from centra_sandbox.graphql.permissions import ALL_PERMISSIONS
+from centra_sandbox.server.faults import FaultRates
 from centra_sandbox.webhooks.settings import WebhookSettings
 
 RETRY_AFTER_FORMATS = ("seconds", "http-date", "epoch")
@@ -58,6 +59,7 @@ class SandboxConfig:
     `integration_name` owns the main token; `token_integrations` maps tokens of `tokens` to
     other integration names (unlisted ones belong to `integration_name`), since the event queue
     is per integration name (digest §8). `webhook` switches the Webhook plugin on (digest §9).
+    `faults` injects seeded random faults into requests from the start (FaultRates).
     """
 
     seed: int = 42
@@ -76,6 +78,7 @@ class SandboxConfig:
     integration_name: str = "centra-pipelines"
     token_integrations: Mapping[str, str] = field(default_factory=dict)
     webhook: WebhookSettings | None = None
+    faults: FaultRates | None = None
 
     def __post_init__(self) -> None:
         if self.retry_after_format not in RETRY_AFTER_FORMATS:
@@ -90,6 +93,10 @@ class SandboxConfig:
         if isinstance(self.plan, str) and self.plan not in PLANS:
             raise SandboxConfigError(
                 f"plan must be one of {', '.join(PLANS)} or a dict of quotas; got {self.plan!r}."
+            )
+        if self.faults is not None and not isinstance(self.faults, FaultRates):
+            raise SandboxConfigError(
+                f"faults must be a FaultRates (centra_sandbox.FaultRates); got {self.faults!r}."
             )
         self.zone()
         self.quotas()

@@ -1,4 +1,5 @@
-"""Fault injection: scripted statuses, Retry-After values, drops, truncation, slowness."""
+"""Fault injection: scripted statuses, Retry-After values, drops, truncation, slowness, storms,
+and random rates set when the sandbox starts."""
 
 import time
 
@@ -6,7 +7,8 @@ import pytest
 import requests
 
 from centra_pipelines_tests.sandbox.conftest import post
-from centra_sandbox import Fault
+from centra_sandbox import Fault, FaultRates, SandboxConfigError
+from centra_sandbox.__main__ import fault_rates, parse_args
 
 
 def test_scripted_faults_apply_in_order_then_stop(make_sandbox):
@@ -59,3 +61,60 @@ def test_seeded_fault_rates_are_reproducible(make_sandbox):
 
     assert outcomes[0] == outcomes[1]
     assert {200, 429} <= set(outcomes[0]) and set(outcomes[0]) - {200, 429}
+
+
+def test_a_storm_answers_429_to_that_many_requests_in_a_row(make_sandbox):
+    """A 429 storm is consecutive 429s (an exhausted shared quota), not scattered ones."""
+    rates = FaultRates(seed=1, storm=0.2, storm_length=4, retry_after_seconds=0)
+    sandbox = make_sandbox(orders=20, faults=rates)
+
+    statuses = [post(sandbox, "{ stores { id } }") for _ in range(30)]
+
+    codes = "".join("T" if r.status_code == 429 else "." for r in statuses)
+    runs = [len(run) for run in codes.split(".") if run]
+    assert runs and all(length % 4 == 0 for length in runs), codes
+    assert {r.headers["Retry-After"] for r in statuses if r.status_code == 429} == {"0"}
+    assert sandbox.faults.injected_by_name() == {"storm": codes.count("T")}
+
+
+def test_faults_set_at_start_are_counted_by_name(make_sandbox):
+    rates = FaultRates(seed=5, error=0.2, drop=0.1, truncate=0.1, slow=0.1, slow_seconds=0.01)
+    sandbox = make_sandbox(orders=20, faults=rates)
+    sandbox.faults.throttle_next()
+
+    for _ in range(40):
+        try:
+            post(sandbox, "{ stores { id } }").json()
+        except (requests.RequestException, ValueError):
+            pass
+
+    counted = sandbox.faults.injected_by_name()
+    assert counted["throttle"] == 1
+    assert all(counted.get(name, 0) > 0 for name in ("error", "drop", "truncate", "slow"))
+    assert sum(counted.values()) == sandbox.faults.injected == sandbox.metrics()["faults"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"error": 0.7, "drop": 0.4}, "sum to at most 1"),
+        ({"slow": -0.1}, "probabilities from 0 to 1"),
+        ({"storm": 0.1, "storm_length": 1}, "storm_length must be at least 2"),
+        ({"slow": 0.1, "slow_seconds": 0}, "slow_seconds must be above 0"),
+        ({"throttle": 0.1, "retry_after_seconds": -1}, "retry_after_seconds must be from 0"),
+    ],
+)
+def test_invalid_fault_rates_say_what_to_fix(settings, message):
+    with pytest.raises(SandboxConfigError, match=message):
+        FaultRates(**settings)
+
+
+def test_the_command_line_sets_fault_rates():
+    args = parse_args(["--error-rate", "0.05", "--storm-rate=0.01", "--storm-length=6"])
+
+    rates = fault_rates(args)
+
+    assert (rates.error, rates.storm, rates.storm_length) == (0.05, 0.01, 6)
+    assert fault_rates(parse_args([])) is None
+    with pytest.raises(SandboxConfigError, match="sum to at most 1"):
+        fault_rates(parse_args(["--drop-rate=0.6", "--truncate-rate=0.6"]))

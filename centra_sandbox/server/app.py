@@ -42,9 +42,14 @@ class Response:
         return json.dumps(self.body, ensure_ascii=False).encode("utf-8")
 
 
-def retry_after_value(seconds: float, form: str, now: float | None = None) -> str:
-    """Retry-After in one of the forms the digest leaves open (§11.1)."""
-    seconds = max(1, math.ceil(seconds))
+def retry_after_value(
+    seconds: float, form: str, now: float | None = None, *, minimum: int = 1
+) -> str:
+    """Retry-After in one of the forms the digest leaves open (§11.1), in whole seconds.
+
+    The rate limiter asks for at least 1 s; injected faults may ask for 0 (retry at once).
+    """
+    seconds = max(minimum, math.ceil(seconds))
     moment = (now if now is not None else time.time()) + seconds
     if form == "http-date":
         return formatdate(math.ceil(moment), usegmt=True)
@@ -74,7 +79,7 @@ class SandboxApp:
         self.tokens = config.token_permissions()
         self.zone = config.zone()
         self.limiter = RateLimiter(config.quotas())
-        self.faults = FaultInjector()
+        self.faults = FaultInjector(config.faults)
         self.metrics = Metrics()
         self.hooks: list[RequestHook] = []
         self.currencies = {row["id"]: row for row in db.all("SELECT * FROM currencies")}

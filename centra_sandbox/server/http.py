@@ -2,6 +2,7 @@
 
 import json
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,14 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         self.app = app
         self.stats = stats
         super().__init__(address, SandboxHandler)
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that gave up on a slow answer has closed its end; that is the fault working,
+        # not a sandbox error worth a traceback on stderr.
+        if isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
+            log.debug("client %s left before its answer was written", client_address[0])
+            return
+        super().handle_error(request, client_address)
 
 
 class SandboxHandler(BaseHTTPRequestHandler):
@@ -104,7 +113,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if fault.status == 429:
             app.metrics.add("throttled")
             form = fault.retry_after_format or app.config.retry_after_format
-            value = fault.retry_after or retry_after_value(fault.retry_after_seconds, form)
+            value = fault.retry_after or retry_after_value(
+                fault.retry_after_seconds, form, minimum=0
+            )
             body = {
                 "errors": [
                     {
