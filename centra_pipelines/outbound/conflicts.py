@@ -20,10 +20,12 @@ from centra_pipelines.config.conflicts import CENTRA, EntityPolicies
 from centra_pipelines.outbound.outbox import Change, Outbox, Planned, json_value
 from centra_pipelines.outbound.reconcile import Conflict, Decision, Side, reconcile
 from centra_pipelines.warehouse import DuckDBWarehouse
+from centra_pipelines.warehouse.engines import create_sequence, next_value
 
 SCHEMA = "outbound"
 HELD, RESOLVED, CLOSED = "held", "resolved", "closed"
 CONFLICTS_CHECK = "conflicts"
+CONFLICT_IDS = f"{SCHEMA}.conflict_ids"
 
 _DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};
@@ -37,9 +39,10 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.synced_state (
     written_at TIMESTAMPTZ,
     PRIMARY KEY (entity, record_key, system)
 );
-CREATE SEQUENCE IF NOT EXISTS {SCHEMA}.conflict_ids;
+-- Ids come from the conflict_ids sequence at insert: a column default cannot name a sequence
+-- when the warehouse is PostgreSQL (centra_pipelines/warehouse/engines.py).
 CREATE TABLE IF NOT EXISTS {SCHEMA}.conflicts (
-    conflict_id BIGINT PRIMARY KEY DEFAULT nextval('{SCHEMA}.conflict_ids'),
+    conflict_id BIGINT PRIMARY KEY,
     entity VARCHAR NOT NULL,
     record_key VARCHAR NOT NULL,
     field VARCHAR NOT NULL,
@@ -98,6 +101,7 @@ class SyncLedger:
         self.warehouse = warehouse
         with warehouse.connect() as connection:
             connection.execute(_DDL)
+            create_sequence(connection, CONFLICT_IDS)
 
     def agreed(self, entity: str, other_system: str) -> dict[str, dict[str, Any]]:
         """Per record, the fields both systems held with the same value at the last sync."""
@@ -235,10 +239,11 @@ class SyncLedger:
             )
             return
         connection.execute(
-            f"INSERT INTO {SCHEMA}.conflicts (entity, record_key, field, other_system, "
-            "centra_value, other_value, agreed_value, policy, winner, status, detected_run_id, "
-            "detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO {SCHEMA}.conflicts (conflict_id, entity, record_key, field, "
+            "other_system, centra_value, other_value, agreed_value, policy, winner, status, "
+            "detected_run_id, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
+                next_value(connection, CONFLICT_IDS),
                 entity,
                 key,
                 conflict.field,

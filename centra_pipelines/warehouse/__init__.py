@@ -1,4 +1,4 @@
-"""Where data lands: table specifications and the DuckDB warehouse resource.
+"""Where data lands: table specifications and the warehouse resource (a DuckDB file, or PostgreSQL).
 
 Nothing here knows which system the rows came from; sources describe their tables with TableSpec.
 """

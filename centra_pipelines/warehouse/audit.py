@@ -105,10 +105,17 @@ def record_write(
         ],
     )
 
+    # Delete and insert rather than INSERT OR REPLACE: on a PostgreSQL warehouse DuckDB updates a
+    # JSON column through a VARCHAR staging column, which PostgreSQL refuses.
+    this_write = f"FROM {AUDIT_SCHEMA}.written_records WHERE write_id = ? AND table_name = ?"
     connection.execute(
-        f"INSERT OR REPLACE INTO {AUDIT_SCHEMA}.latest_records "
-        "SELECT table_name, record_key, content_hash, field_hashes "
-        f"FROM {AUDIT_SCHEMA}.written_records WHERE write_id = ? AND table_name = ?",
+        f"DELETE FROM {AUDIT_SCHEMA}.latest_records WHERE table_name = ? "
+        f"AND record_key IN (SELECT record_key {this_write})",
+        [table.qualified_name, write_id, table.qualified_name],
+    )
+    connection.execute(
+        f"INSERT INTO {AUDIT_SCHEMA}.latest_records "
+        f"SELECT table_name, record_key, content_hash, field_hashes {this_write}",
         [write_id, table.qualified_name],
     )
     new, changed, unchanged = connection.execute(

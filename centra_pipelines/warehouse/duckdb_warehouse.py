@@ -1,13 +1,25 @@
-"""The embedded DuckDB warehouse.
+"""The embedded DuckDB warehouse (or a PostgreSQL database run through DuckDB: engines.py).
 
 Every write replaces whole partitions (or the whole table) inside one transaction, so a rerun never
 duplicates rows and a failed run leaves the previous contents in place.
+
+DuckDB lets one process at a time open the file. By default a run's resource holds it for the
+whole run; in the shared mode (CENTRA_WAREHOUSE_SHARED=1) it opens the file per transaction and
+per read, and waits while another process has it, so that parallel runs take turns
+(docs/deployment.md).
 """
 
+import itertools
 import json
 import logging
+import os
+import random
+import re
+import shutil
+import tempfile
+import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -28,6 +40,15 @@ from centra_pipelines.warehouse.audit import (
     create_ledger,
     record_write,
 )
+from centra_pipelines.warehouse.engines import (
+    USE_CATALOG,
+    WarehouseConfigError,
+    WarehouseLocation,
+    check_postgres,
+    forget_catalog,
+    locate,
+    open_postgres,
+)
 from centra_pipelines.warehouse.tables import LINEAGE_COLUMNS, TableSpec
 
 logger = logging.getLogger(__name__)
@@ -35,16 +56,36 @@ logger = logging.getLogger(__name__)
 # Rows per partition kept for the markdown preview attached to each materialization.
 PREVIEW_ROWS = 5
 
+# Turns on the shared mode where the resource leaves `shared` unset (as definitions.py does).
+SHARED_VARIABLE = "CENTRA_WAREHOUSE_SHARED"
+_SHARED_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+# Pauses between attempts to open a file another process holds. A shared transaction holds it
+# for tens of milliseconds, so the first retries come quickly; the pause then doubles up to the
+# maximum, with jitter so that waiting processes do not retry in step.
+LOCK_RETRY_FIRST_SECONDS = 0.02
+LOCK_RETRY_MAX_SECONDS = 1.0
+
+# A wait this long means something holds the file for more than one transaction: worth a warning.
+LOCK_WAIT_WARNING_SECONDS = 10.0
+
+# DuckDB's message when another process has the file open, and where it names that process.
+_LOCK_CONFLICT = "Could not set lock on file"
+_LOCK_HOLDER = re.compile(r"held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+# Catalog name of a write's staged rows while they are copied into the shared file.
+SPOOL_DATABASE = "centra_spool"
+
 Row = Mapping[str, Any]
 PartitionValues = Mapping[str, Any]
 
 
-class WarehouseConfigError(ValueError):
-    """The warehouse is configured so that writes would be lost; the message says what to set."""
-
-
 class WarehouseWriteError(RuntimeError):
     """A write was rolled back; the message says which table and why."""
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another process kept the warehouse file longer than the shared mode waits for it."""
 
 
 @dataclass
@@ -65,9 +106,19 @@ class WriteReport:
 
 
 class DuckDBWarehouse(dg.ConfigurableResource):
-    """A DuckDB file that holds every synced table."""
+    """A DuckDB file, or a PostgreSQL database run through DuckDB, that holds every synced table."""
 
-    path: str = Field(description="Path of the DuckDB database file; created when missing.")
+    path: str | None = Field(
+        default=None,
+        description="Path of the DuckDB database file; created when missing. With url unset as "
+        "well, CENTRA_WAREHOUSE_PATH (or CENTRA_WAREHOUSE_URL) is read when the run starts.",
+    )
+    url: str | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/database of a PostgreSQL warehouse, "
+        "used instead of a DuckDB file (docs/deployment.md).",
+    )
+    _location: WarehouseLocation | None = PrivateAttr(default=None)
     _opened: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
     # Table specs (and the ledger) whose DDL is known to be in place in the open database.
     _prepared: set[object] = PrivateAttr(default_factory=set)
@@ -76,10 +127,28 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     batch_rows: int = Field(
         default=5000, description="Rows buffered before they are inserted; bounds memory use."
     )
+    shared: bool | None = Field(
+        default=None,
+        description="Open the file per transaction and per read, waiting while another process "
+        "has it, so that parallel runs take turns; None reads CENTRA_WAREHOUSE_SHARED (1 or "
+        "true). Unshared, the file is opened once and held until the run ends.",
+    )
+    lock_timeout_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="How long the shared mode waits for other processes to release the file "
+        "before the step fails.",
+    )
+    _shared: bool | None = PrivateAttr(default=None)
+    # Nested uses of connect() in the shared mode share one open file; the outermost closes it.
+    _depth: int = PrivateAttr(default=0)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Refuse a bad path when the run starts, before anything is fetched from a source."""
-        self._database_file()
+        if self.location().is_postgres:
+            check_postgres(self.location().postgres_url)
+        else:
+            self._database_file()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         self.close()
@@ -88,15 +157,24 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor on the database, with UTC as the session time zone.
 
-        The database is opened once per resource and each use takes a cursor of it: opening the
-        file costs far more than a cursor, and a run writes hundreds of partitions.
+        Unshared, the database is opened once per resource and each use takes a cursor of it:
+        opening the file costs far more than a cursor (14 ms against 0.5 ms on a 70 MB file),
+        and a run writes hundreds of partitions. Shared, the outermost use opens the file and
+        closes it again, so that other processes get their turn in between.
         """
-        cursor = self._database().cursor()
+        database = self._acquire()
         try:
-            cursor.execute("SET TimeZone = 'UTC'")
-            yield cursor
+            cursor = database.cursor()
+            try:
+                cursor.execute("SET TimeZone = 'UTC'")
+                if self.location().is_postgres:
+                    # USE holds per connection, and a cursor starts in DuckDB's own catalog.
+                    cursor.execute(USE_CATALOG)
+                yield cursor
+            finally:
+                cursor.close()
         finally:
-            cursor.close()
+            self._release()
 
     def close(self) -> None:
         """Close the database; the next use opens it again."""
@@ -104,8 +182,84 @@ class DuckDBWarehouse(dg.ConfigurableResource):
             self._opened.close()
             self._opened = None
             self._prepared.clear()
+        self._depth = 0
+
+    def location(self) -> WarehouseLocation:
+        """The DuckDB file or PostgreSQL database this resource writes, from fields or env."""
+        if self._location is None:
+            self._location = locate(self.path, self.url)
+        return self._location
+
+    def is_shared(self) -> bool:
+        """Whether the file is opened per use (the shared mode) rather than held for the run."""
+        if self.location().is_postgres:
+            # PostgreSQL serves many processes at once; there is no file to take turns with.
+            return False
+        if self._shared is None:
+            self._shared = self.shared if self.shared is not None else _shared_from_environment()
+        return self._shared
+
+    def _acquire(self) -> duckdb.DuckDBPyConnection:
+        if not self.is_shared():
+            return self._database()
+        if self._depth == 0:
+            self._opened = self._open_when_free()
+        self._depth += 1
+        return self._opened
+
+    def _release(self) -> None:
+        if not self.is_shared():
+            return
+        self._depth -= 1
+        # The tables prepared stay known: other processes add tables and columns, never drop them.
+        if self._depth == 0 and self._opened is not None:
+            self._opened.close()
+            self._opened = None
+
+    def _open_when_free(self) -> duckdb.DuckDBPyConnection:
+        """Open the file, waiting with backoff while another process has it open."""
+        database = self._database_file()
+        database.parent.mkdir(parents=True, exist_ok=True)
+        began = time.monotonic()
+        pause = LOCK_RETRY_FIRST_SECONDS
+        warned = False
+        while True:
+            try:
+                return duckdb.connect(str(database))
+            except duckdb.IOException as error:
+                if _LOCK_CONFLICT not in str(error):
+                    raise
+                waited = time.monotonic() - began
+                if waited >= self.lock_timeout_seconds:
+                    raise self._busy_error(database, waited, error) from error
+                if not warned and waited >= LOCK_WAIT_WARNING_SECONDS:
+                    logger.warning(
+                        "waited %.0f s for the warehouse file %s, which %s holds; waiting up to "
+                        "%.0f s in all",
+                        waited,
+                        database,
+                        _lock_holder(error),
+                        self.lock_timeout_seconds,
+                    )
+                    warned = True
+
+            time.sleep(min(pause * random.uniform(0.5, 1.0), self.lock_timeout_seconds - waited))
+            pause = min(pause * 2, LOCK_RETRY_MAX_SECONDS)
+
+    def _busy_error(
+        self, database: Path, waited: float, error: duckdb.IOException
+    ) -> WarehouseBusyError:
+        return WarehouseBusyError(
+            f"the warehouse file {database} stayed locked by {_lock_holder(error)} for "
+            f"{waited:.0f} s, longer than lock_timeout_seconds; nothing was written. A process "
+            "that opened it outside the shared mode (a run without CENTRA_WAREHOUSE_SHARED=1, a "
+            "DuckDB shell) holds it until it exits: stop that process, or cancel a stuck run in "
+            "the Dagster UI, then rerun"
+        )
 
     def _database(self) -> duckdb.DuckDBPyConnection:
+        if self._opened is None and self.location().is_postgres:
+            self._opened = open_postgres(self.location().postgres_url)
         if self._opened is None:
             database = self._database_file()
             database.parent.mkdir(parents=True, exist_ok=True)
@@ -143,8 +297,11 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         (all of the table when the target is None); a row outside them, or two rows with the same
         key, rolls every table back.
         """
-        with self._transaction() as connection:
-            reports = self._replace_in_transaction(connection, targets, rows, run_id, audit)
+        synced_at = datetime.now(UTC)
+        if self.is_shared():
+            reports = self._replace_shared(targets, rows, run_id, audit, synced_at)
+        else:
+            reports = self._replace_streamed(targets, rows, run_id, audit, synced_at)
 
         # Per-table detail is DEBUG: the asset logs the step's summary at INFO.
         for report in reports.values():
@@ -189,6 +346,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
                 connection.execute("COMMIT")
             except Exception:
                 connection.execute("ROLLBACK")
+                forget_catalog(connection)
                 raise
             self._prepared |= self._pending
 
@@ -257,15 +415,17 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     def _database_file(self) -> Path:
         # DuckDB treats an empty path and ":memory:" as an in-memory database: every run would
         # succeed and report rows while nothing is kept.
-        if not self.path.strip() or self.path.strip().startswith(":memory:"):
+        path = self.location().file or ""
+        if not path.strip() or path.strip().startswith(":memory:"):
             raise WarehouseConfigError(
-                f"the warehouse path {self.path!r} is not a file, so nothing written would be "
-                "kept; set CENTRA_WAREHOUSE_PATH to the DuckDB file to write"
+                f"the warehouse path {path!r} is not a file, so nothing written would be "
+                "kept; set CENTRA_WAREHOUSE_PATH to the DuckDB file to write (or "
+                "CENTRA_WAREHOUSE_URL to a PostgreSQL database)"
             )
-        return Path(self.path).expanduser()
+        return Path(path).expanduser()
 
     def table_exists(self, table: TableSpec) -> bool:
-        if not self._database_file().exists():
+        if not self.location().is_postgres and not self._database_file().exists():
             return False
 
         rows = self.fetch(
@@ -275,13 +435,81 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         )
         return rows[0][0] > 0
 
-    def _replace_in_transaction(
+    def _replace_streamed(
         self,
-        connection: duckdb.DuckDBPyConnection,
         targets: Mapping[TableSpec, Sequence[PartitionValues] | None],
         rows: Iterable[tuple[TableSpec, Row]],
         run_id: str,
         audit: WriteAudit | None,
+        synced_at: datetime,
+    ) -> dict[str, WriteReport]:
+        with self._transaction() as connection:
+            return self._replace_in_transaction(
+                connection,
+                targets,
+                lambda c: _stream_rows(c, targets, rows, run_id, synced_at, self.batch_rows),
+                run_id,
+                audit,
+                synced_at,
+            )
+
+    def _replace_shared(
+        self,
+        targets: Mapping[TableSpec, Sequence[PartitionValues] | None],
+        rows: Iterable[tuple[TableSpec, Row]],
+        run_id: str,
+        audit: WriteAudit | None,
+        synced_at: datetime,
+    ) -> dict[str, WriteReport]:
+        """Read every row before taking the shared file, so that it is locked only to write them.
+
+        The rows usually stream from a source (pages of Centra orders); reading them while holding
+        the file would keep every other process waiting on the source. Up to `batch_rows` rows are
+        held in memory; a larger write is staged in a private file and copied in.
+        """
+        rows = iter(rows)
+        head = list(itertools.islice(rows, self.batch_rows))
+        if len(head) < self.batch_rows:
+            return self._replace_streamed(targets, head, run_id, audit, synced_at)
+        rows = itertools.chain(head, rows)
+        return self._replace_from_spool(targets, rows, run_id, audit, synced_at)
+
+    def _replace_from_spool(
+        self,
+        targets: Mapping[TableSpec, Sequence[PartitionValues] | None],
+        rows: Iterable[tuple[TableSpec, Row]],
+        run_id: str,
+        audit: WriteAudit | None,
+        synced_at: datetime,
+    ) -> dict[str, WriteReport]:
+        with (
+            _spooled(targets, rows, run_id, synced_at, self.batch_rows) as (spool, written),
+            self.connect() as attached,
+        ):
+            # Attached outside the transaction, so that a failed write can still detach it.
+            attached.execute(f"ATTACH '{_sql_text(spool)}' AS {SPOOL_DATABASE} (READ_ONLY)")
+            try:
+                with self._transaction() as connection:
+                    reports = self._replace_in_transaction(
+                        connection,
+                        targets,
+                        lambda c: _copy_spool(c, targets, written),
+                        run_id,
+                        audit,
+                        synced_at,
+                    )
+            finally:
+                attached.execute(f"DETACH {SPOOL_DATABASE}")
+        return reports
+
+    def _replace_in_transaction(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        targets: Mapping[TableSpec, Sequence[PartitionValues] | None],
+        load: Callable[[duckdb.DuckDBPyConnection], dict[TableSpec, int]],
+        run_id: str,
+        audit: WriteAudit | None,
+        synced_at: datetime,
     ) -> dict[str, WriteReport]:
         scopes = {
             table: _partition_scope(table, partitions) for table, partitions in targets.items()
@@ -293,8 +521,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
                 f"DELETE FROM {table.qualified_name} WHERE {scope_sql}", scope_parameters
             ).fetchone()[0]
 
-        synced_at = datetime.now(UTC)
-        written = _stream_rows(connection, targets, rows, run_id, synced_at, self.batch_rows)
+        written = load(connection)
 
         reports = {}
         for table, (scope_sql, scope_parameters) in scopes.items():
@@ -314,6 +541,75 @@ class DuckDBWarehouse(dg.ConfigurableResource):
             self._ensure_ledger(connection)
             _audit(connection, targets, scopes, reports, audit, run_id, synced_at)
         return reports
+
+
+def _shared_from_environment() -> bool:
+    value = os.environ.get(SHARED_VARIABLE, "").strip().lower()
+    if not value:
+        return False
+    if value not in _SHARED_VALUES:
+        raise WarehouseConfigError(
+            f"{SHARED_VARIABLE}={value!r} is not understood; set it to 1 where several processes "
+            "write the warehouse file (parallel runs), or to 0 or nothing where one run at a time "
+            "does"
+        )
+    return _SHARED_VALUES[value]
+
+
+def _lock_holder(error: duckdb.IOException) -> str:
+    """The process DuckDB names as holding the file, for logs that say what to stop."""
+    found = _LOCK_HOLDER.search(str(error))
+    if found is None:
+        return "another process"
+    return f"PID {found['pid']} ({found['program']})"
+
+
+@contextmanager
+def _spooled(
+    targets: Mapping[TableSpec, Sequence[PartitionValues] | None],
+    rows: Iterable[tuple[TableSpec, Row]],
+    run_id: str,
+    synced_at: datetime,
+    batch_rows: int,
+) -> Iterator[tuple[Path, dict[TableSpec, int]]]:
+    """Rows cleaned and cast into a private DuckDB file under TMPDIR, deleted afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="centra-warehouse-spool-"))
+    try:
+        spool_file = folder / "spool.duckdb"
+        spool = duckdb.connect(str(spool_file))
+        try:
+            spool.execute("SET TimeZone = 'UTC'")
+            spool.execute("BEGIN TRANSACTION")
+            for table in targets:
+                _create_table(spool, table)
+            written = _stream_rows(spool, targets, rows, run_id, synced_at, batch_rows)
+            spool.execute("COMMIT")
+        finally:
+            spool.close()
+
+        yield spool_file, written
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _copy_spool(
+    connection: duckdb.DuckDBPyConnection,
+    targets: Mapping[TableSpec, Sequence[PartitionValues] | None],
+    written: dict[TableSpec, int],
+) -> dict[TableSpec, int]:
+    # Columns by name: a table an older version created may hold them in another order.
+    for table in targets:
+        names = [*table.column_names, *(name for name, _, _ in LINEAGE_COLUMNS)]
+        quoted = ", ".join(f'"{name}"' for name in names)
+        connection.execute(
+            f"INSERT INTO {table.qualified_name} ({quoted}) "
+            f"SELECT {quoted} FROM {SPOOL_DATABASE}.{table.qualified_name}"
+        )
+    return written
+
+
+def _sql_text(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def _audit(
@@ -402,10 +698,11 @@ def _add_new_columns(connection: duckdb.DuckDBPyConnection, table: TableSpec) ->
     A column whose type changed, or that the spec dropped, needs a decision about the stored data,
     so it stops the write with a message instead of being altered silently.
     """
+    # Only this database's columns: a write's staged rows may be attached under the same names.
     existing = dict(
         connection.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ?",
+            "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
             [table.schema, table.name],
         ).fetchall()
     )
