@@ -22,12 +22,13 @@ from typing import Any
 import duckdb
 
 from centra_pipelines.warehouse import DuckDBWarehouse
+from centra_pipelines.warehouse.engines import create_sequence, next_value
 
 SCHEMA = "outbound"
+CHANGE_NUMBERS = f"{SCHEMA}.change_numbers"
 
 _DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};
-CREATE SEQUENCE IF NOT EXISTS {SCHEMA}.change_numbers;
 CREATE TABLE IF NOT EXISTS {SCHEMA}.planned (
     change_id VARCHAR PRIMARY KEY,
     target_system VARCHAR NOT NULL,
@@ -98,6 +99,9 @@ class Planned:
     status: str
     reason: str | None = None
     handled_at: datetime | None = None
+    # Set when sending failed only because the target could not serve us yet, so a step retry
+    # may send it again (centra_pipelines/failures.py); never stored.
+    retryable: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,7 @@ class Outbox:
         self.warehouse = warehouse
         with warehouse.connect() as connection:
             connection.execute(_DDL)
+            create_sequence(connection, CHANGE_NUMBERS)
 
     def plan(
         self, changes: Iterable[Change], run_id: str, *, hold: bool = False
@@ -320,27 +325,23 @@ class Outbox:
         For a planner that compares every record afresh: whatever its new comparison does not
         plan again is no longer wanted, however it came to wait (a dry run, a failed send).
         """
+        # The count comes from UPDATE itself: a PostgreSQL warehouse refuses UPDATE ... RETURNING.
         with self._transaction() as connection:
-            return (
-                connection.execute(
-                    f"UPDATE {SCHEMA}.planned SET status = ?, reason = ?, handled_run_id = ?, "
-                    "handled_at = ? WHERE target_system = ? AND entity = ? AND status IN (?, ?, ?) "
-                    "RETURNING change_id",
-                    [
-                        SUPERSEDED,
-                        "a newer comparison of both sides replaced it",
-                        run_id,
-                        datetime.now(UTC),
-                        target_system,
-                        entity,
-                        PENDING,
-                        HELD,
-                        FAILED,
-                    ],
-                )
-                .fetchall()
-                .__len__()
-            )
+            return connection.execute(
+                f"UPDATE {SCHEMA}.planned SET status = ?, reason = ?, handled_run_id = ?, "
+                "handled_at = ? WHERE target_system = ? AND entity = ? AND status IN (?, ?, ?)",
+                [
+                    SUPERSEDED,
+                    "a newer comparison of both sides replaced it",
+                    run_id,
+                    datetime.now(UTC),
+                    target_system,
+                    entity,
+                    PENDING,
+                    HELD,
+                    FAILED,
+                ],
+            ).fetchone()[0]
 
     def _supersede(self, connection, identity, run_id: str, now: datetime) -> None:
         connection.execute(
@@ -412,7 +413,7 @@ def describe_reasons(planned: list[Planned], limit: int = 10) -> str:
 
 def _next_change_id(connection: duckdb.DuckDBPyConnection, run_id: str) -> str:
     """Unique across plan calls and assets of one run; zero-padded so ids sort in planned order."""
-    number = connection.execute(f"SELECT nextval('{SCHEMA}.change_numbers')").fetchone()[0]
+    number = next_value(connection, CHANGE_NUMBERS)
     return f"{number:012d}:{run_id}"
 
 

@@ -15,6 +15,7 @@ import dagster as dg
 
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.client.errors import CentraError, CentraUserErrors
+from centra_pipelines.failures import TransientFailure, is_transient
 from centra_pipelines.outbound.outbox import Outbox, Outcome, Planned, batches, describe_reasons
 
 # Rows shown in a send's preview table.
@@ -105,10 +106,15 @@ def log_sent(
     )
 
 
-def failed(items: list[Planned], reason: str) -> Outcome:
-    """An outcome in which every one of `items` failed for `reason`, kept with each change."""
+def failed(items: list[Planned], reason: str, *, error: Exception | None = None) -> Outcome:
+    """An outcome in which every one of `items` failed for `reason`, kept with each change.
+
+    `error`, when given, decides whether a retry of the step may send them again: only when it
+    is transient (the target was unavailable or rate-limited and took nothing).
+    """
     for item in items:
         item.reason = reason[:REASON_LENGTH]
+        item.retryable = error is not None and is_transient(error)
     return Outcome(failed=list(items))
 
 
@@ -121,6 +127,9 @@ def raise_if_failed(
 ) -> None:
     """Fail the step naming what `target` did not take; the failed changes stay planned.
 
+    When every failure was transient the job's retry policy retries the step, which sends only
+    what is still due: what was sent is recorded batch by batch and never sent twice.
+
     Args:
         what: plural noun of the changes, e.g. "stock levels".
         then: what the reader should know or do before the next run.
@@ -128,11 +137,20 @@ def raise_if_failed(
     if not outcome.failed:
         return
     stopped = f" Sending stopped early ({outcome.stopped})." if outcome.stopped else ""
-    raise dg.Failure(
+    message = (
         f"{target} did not take {len(outcome.failed)} {what} "
         f"({describe_reasons(outcome.failed, limit=5)}); {len(outcome.sent)} were sent.{stopped} "
-        f"What failed stays planned and is sent again by the next run; {then} "
-        "(outbound.planned has each reason)."
+    )
+    if all(item.retryable for item in outcome.failed):
+        raise TransientFailure(
+            f"{message}{target} was unavailable or rate-limited for each of them, so the step is "
+            "retried and sends only what failed; should every retry fail, the next run sends "
+            "them (outbound.planned has each reason)."
+        )
+    raise dg.Failure(
+        f"{message}What failed stays planned and is sent again by the next run; {then} "
+        "(outbound.planned has each reason).",
+        allow_retries=False,
     )
 
 
@@ -188,7 +206,10 @@ def send_all_or_none(
         outcome.failed += fail([batch[index] for index in sorted(refused)], str(error)).failed
         return outcome
     except CentraError as error:
-        return fail(batch, f"no answer from Centra: {error}")
+        outcome = fail(batch, f"no answer from Centra: {error}")
+        for item in outcome.failed:
+            item.retryable = is_transient(error)
+        return outcome
     return Outcome(sent=list(batch))
 
 

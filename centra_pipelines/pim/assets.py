@@ -19,6 +19,7 @@ from centra_pipelines.centra import tables
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.client.errors import CentraError, CentraUserErrors
 from centra_pipelines.connectors.rest import RestApiClient
+from centra_pipelines.failures import is_transient
 from centra_pipelines.outbound.assets import plan_asset, send_asset
 from centra_pipelines.outbound.outbox import (
     PENDING,
@@ -156,6 +157,7 @@ def _send_product(
             # Centra is unreachable, throttling past our retries or refusing the token: every
             # further write would meet the same, so the rest wait for the next run.
             planned.reason = f"no answer from Centra: {error}"[:500]
+            planned.retryable = is_transient(error)
             context.log.error("stopped sending at %s: %s", planned.change.record_key, error)
             outcome.failed.append(planned)
             outcome.stopped = str(error)

@@ -149,7 +149,7 @@ def _send(context: dg.AssetExecutionContext, centra: CentraClient, planned: Plan
             _cancel_lines(centra, cancellation)
     except CentraError as error:
         context.log.error("order %s: cancellation not taken: %s", number, error)
-        return failed([planned], str(error))
+        return failed([planned], str(error), error=error)
     return Outcome(sent=[planned])
 
 

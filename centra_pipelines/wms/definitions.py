@@ -3,6 +3,7 @@
 import dagster as dg
 
 from centra_pipelines.connectors.files import FileExchange
+from centra_pipelines.failures import RETRY_POLICY
 from centra_pipelines.outbound.definitions import system_definitions
 from centra_pipelines.wms.cancellations import (
     wms_cancellations_plan,
@@ -20,24 +21,28 @@ from centra_pipelines.wms.stock import wms_stock_plan, wms_stock_sent_to_centra
 
 stock_to_centra_job = dg.define_asset_job(
     "wms_stock_to_centra",
+    op_retry_policy=RETRY_POLICY,
     selection=dg.AssetSelection.assets(wms_stock_plan, wms_stock_sent_to_centra),
     description="Claim the WMS's stock files and send the changed levels to Centra.",
 )
 
 stock_dry_run_job = dg.define_asset_job(
     "wms_stock_dry_run",
+    op_retry_policy=RETRY_POLICY,
     selection=dg.AssetSelection.assets(wms_stock_plan),
     description="Claim the WMS's stock files and list what would be sent; sends nothing.",
 )
 
 shipments_to_centra_job = dg.define_asset_job(
     "wms_shipments_to_centra",
+    op_retry_policy=RETRY_POLICY,
     selection=dg.AssetSelection.assets(wms_shipments_plan, wms_shipments_sent_to_centra),
     description="Claim the WMS's shipment files; create and complete the shipments in Centra.",
 )
 
 shipments_dry_run_job = dg.define_asset_job(
     "wms_shipments_dry_run",
+    op_retry_policy=RETRY_POLICY,
     selection=dg.AssetSelection.assets(wms_shipments_plan),
     description="Claim the WMS's shipment files and list what would be sent; sends nothing.",
 )

@@ -170,7 +170,7 @@ def _send_return(
             )
     except CentraError as error:
         context.log.error("return %s not completed: %s", planned.change.record_key, error)
-        return failed([planned], str(error))
+        return failed([planned], str(error), error=error)
     return Outcome(sent=[planned])
 
 

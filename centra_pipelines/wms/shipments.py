@@ -133,7 +133,7 @@ def _send_shipment(
         )
     except CentraError as error:
         context.log.error("shipment %s not completed: %s", planned.change.record_key, error)
-        return failed([planned], str(error))
+        return failed([planned], str(error), error=error)
     return Outcome(sent=[planned])
 
 

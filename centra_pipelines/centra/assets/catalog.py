@@ -21,6 +21,7 @@ from centra_pipelines.centra.assets.sync import (
     write_through_contracts,
 )
 from centra_pipelines.centra.client import CentraClient
+from centra_pipelines.failures import retry_only_transient
 from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec
 
 GROUP = "centra_catalog"
@@ -111,12 +112,14 @@ def catalog_rows(centra: CentraClient) -> Iterator[Tagged]:
 
 @dg.multi_asset(
     name="centra_catalog",
+    pool="centra",
     check_specs=contract_check_specs(CATALOG_TABLES),
     specs=[raw_asset_spec(tables.products, group=GROUP)]
     + [raw_asset_spec(table, group=GROUP, deps=[tables.products]) for table in CATALOG_TABLES[1:]],
     description="Products, variants, sizes, media, bundles and displays with their translations "
     "and custom attributes, replaced together in one transaction.",
 )
+@retry_only_transient
 def centra_catalog(
     context: dg.AssetExecutionContext,
     centra: CentraClient,

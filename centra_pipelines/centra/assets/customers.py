@@ -18,6 +18,7 @@ from centra_pipelines.centra.assets.sync import (
     write_through_contracts,
 )
 from centra_pipelines.centra.client import CentraClient
+from centra_pipelines.failures import retry_only_transient
 from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec
 
 CUSTOMER_TABLES = [tables.customers, tables.customer_addresses, tables.customer_attribute_values]
@@ -42,10 +43,12 @@ def customer_rows(centra: CentraClient) -> Iterator[tuple[TableSpec, dict[str, A
 
 @dg.multi_asset(
     name="centra_customers",
+    pool="centra",
     specs=[raw_asset_spec(table, group="centra_customers") for table in CUSTOMER_TABLES],
     check_specs=contract_check_specs(CUSTOMER_TABLES),
     description="Customers, their addresses and custom attributes, replaced together.",
 )
+@retry_only_transient
 def centra_customers(
     context: dg.AssetExecutionContext,
     centra: CentraClient,

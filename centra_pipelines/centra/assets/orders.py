@@ -25,6 +25,7 @@ from centra_pipelines.centra.assets.sync import (
 )
 from centra_pipelines.centra.client import ApiUsage, CentraClient
 from centra_pipelines.centra.fields import RawTable, pluck
+from centra_pipelines.failures import retry_only_transient
 from centra_pipelines.models.partitions import MarketDay, market_day_partitions, market_days_by_day
 from centra_pipelines.models.values import ValueConversionError, to_decimal, to_utc
 from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec, WriteReport
@@ -258,12 +259,14 @@ def market_day_asset(
 
     @dg.multi_asset(
         name=name,
+        pool="centra",
         specs=_specs(table_group),
         check_specs=contract_check_specs(table_group),
         partitions_def=market_day_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         description=description,
     )
+    @retry_only_transient
     def _asset(
         context: dg.AssetExecutionContext,
         centra: CentraClient,

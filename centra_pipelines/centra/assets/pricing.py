@@ -18,6 +18,7 @@ from centra_pipelines.centra.assets.sync import (
     write_through_contracts,
 )
 from centra_pipelines.centra.client import CentraClient
+from centra_pipelines.failures import retry_only_transient
 from centra_pipelines.models.partitions import market_partitions
 from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec
 
@@ -68,6 +69,7 @@ def price_rows(
 
 @dg.multi_asset(
     name="centra_prices",
+    pool="centra",
     specs=[
         raw_asset_spec(
             tables.prices,
@@ -80,6 +82,7 @@ def price_rows(
     partitions_def=market_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
+@retry_only_transient
 def centra_prices(
     context: dg.AssetExecutionContext,
     centra: CentraClient,

@@ -25,6 +25,7 @@ from centra_pipelines.centra.assets.sync import (
 )
 from centra_pipelines.centra.client import CentraClient
 from centra_pipelines.centra.fields import RawTable
+from centra_pipelines.failures import retry_only_transient
 from centra_pipelines.models.partitions import market_partitions
 from centra_pipelines.warehouse import DuckDBWarehouse
 
@@ -151,7 +152,9 @@ def listed_entity_asset(entity: ListedEntity) -> dg.AssetsDefinition:
         specs=[spec],
         check_specs=contract_check_specs([entity.table]),
         name=f"centra_{entity.table.name}",
+        pool="centra",
     )
+    @retry_only_transient
     def _asset(
         context: dg.AssetExecutionContext,
         centra: CentraClient,

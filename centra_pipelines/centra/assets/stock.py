@@ -17,6 +17,7 @@ from centra_pipelines.centra.assets.sync import (
     write_through_contracts,
 )
 from centra_pipelines.centra.client import CentraClient
+from centra_pipelines.failures import retry_only_transient
 from centra_pipelines.warehouse import DuckDBWarehouse, TableSpec
 
 # Stock quantities other than free-to-allocate are expensive scalars in Centra's complexity
@@ -39,9 +40,11 @@ def stock_rows(centra: CentraClient, warehouse_ids: list[int]) -> Iterator[tuple
 
 @dg.multi_asset(
     name="centra_stock",
+    pool="centra",
     specs=[raw_asset_spec(tables.stock, group="centra_stock", deps=[tables.warehouses])],
     check_specs=contract_check_specs([tables.stock]),
 )
+@retry_only_transient
 def centra_stock(
     context: dg.AssetExecutionContext,
     centra: CentraClient,
