@@ -71,6 +71,7 @@ SELECT_CUSTOMERS = f"""
 
 @dg.asset(
     key=["analytics", "customers"],
+    pool="warehouse",
     group_name="analytics",
     kinds={"duckdb"},
     owners=OWNERS,

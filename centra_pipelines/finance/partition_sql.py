@@ -54,6 +54,7 @@ def daily_table_asset(
     """
     return dg.asset(
         key=key,
+        pool="warehouse",
         group_name="finance",
         kinds={"duckdb"},
         owners=OWNERS,

@@ -131,6 +131,7 @@ PREVIEW_SQL = f"""
 
 @dg.asset(
     key=PRICE_COMPARISON_KEY,
+    pool="warehouse",
     group_name="finance",
     kinds={"duckdb"},
     owners=OWNERS,

@@ -42,6 +42,7 @@ class RatesFileError(ValueError):
 
 @dg.asset(
     key=["finance", "exchange_rates"],
+    pool="warehouse",
     group_name="finance",
     kinds={"duckdb"},
     owners=OWNERS,

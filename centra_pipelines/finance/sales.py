@@ -201,6 +201,7 @@ def compute_day(
 
 @dg.multi_asset(
     name="finance_sales_daily",
+    pool="warehouse",
     specs=[
         dg.AssetSpec(
             key=KEY,

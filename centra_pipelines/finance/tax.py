@@ -235,6 +235,7 @@ OSS_SQL = f"""
 
 @dg.asset(
     key=OSS_REPORT_KEY,
+    pool="warehouse",
     group_name="finance",
     kinds={"duckdb"},
     owners=OWNERS,
