@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-realtime demo-writeback test lint format ui sandbox benchmark clean
+.PHONY: demo demo-realtime demo-writeback demo-operations test lint format ui sandbox benchmark clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ demo-realtime: $(STAMP)
 ## WMS files change Centra: stock for the changed sizes only (dry run first), a shipped order.
 demo-writeback: $(STAMP)
 	$(BIN)/python -m demo.writeback
+
+## Production setup on PostgreSQL: the main job under injected faults, one alert per failed run.
+demo-operations: $(STAMP)
+	$(BIN)/python -m demo.operations
 
 ## Lint, format check and the whole test suite.
 test: $(STAMP)
