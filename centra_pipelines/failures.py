@@ -20,6 +20,7 @@ from centra_pipelines.centra.client.errors import CentraRateLimited, CentraUnava
 from centra_pipelines.centra.client.shared_budget import RateBudgetUnavailable
 from centra_pipelines.connectors.rest import RestConnectionError, RestHttpError
 from centra_pipelines.connectors.sql import SqlUnavailable
+from centra_pipelines.warehouse.engines import WarehouseUnreachableError
 
 # The Centra client has already retried for about a minute (eight attempts with backoff, or
 # Retry-After) before a step fails, so a step retry is for outages longer than that: it waits
@@ -29,11 +30,12 @@ RETRY_POLICY = dg.RetryPolicy(
 )
 
 # Failures that say only that the other side could not serve us yet. The shared rate budget's
-# database is among them: it is one process's view of Centra's limits, and it comes back.
+# database and a PostgreSQL warehouse are among them: a restart or failover of either passes.
 TRANSIENT_ERRORS = (
     CentraRateLimited,
     CentraUnavailable,
     RateBudgetUnavailable,
+    WarehouseUnreachableError,
     RestConnectionError,
     SqlUnavailable,
 )
@@ -74,7 +76,9 @@ def final_failure(error: Exception) -> dg.Failure:
     else:
         description = f"{type(error).__name__}: {error}"
     return dg.Failure(
-        description=f"{description.rstrip()} {NOT_RETRIED}", metadata=metadata, allow_retries=False
+        description=f"{_sentence(description)} {NOT_RETRIED}",
+        metadata=metadata,
+        allow_retries=False,
     )
 
 
@@ -120,3 +124,9 @@ def retry_only_transient(compute: ComputeFn) -> ComputeFn:
             return compute(*args, **kwargs)
 
     return cast(ComputeFn, call)
+
+
+def _sentence(text: str) -> str:
+    """The text ending as a sentence, so that what follows it does not run on."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", ")")) else f"{text}."

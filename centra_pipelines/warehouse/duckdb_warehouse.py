@@ -254,7 +254,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
             f"{waited:.0f} s, longer than lock_timeout_seconds; nothing was written. A process "
             "that opened it outside the shared mode (a run without CENTRA_WAREHOUSE_SHARED=1, a "
             "DuckDB shell) holds it until it exits: stop that process, or cancel a stuck run in "
-            "the Dagster UI, then rerun"
+            "the Dagster UI, then rerun."
         )
 
     def _database(self) -> duckdb.DuckDBPyConnection:
@@ -263,7 +263,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         if self._opened is None:
             database = self._database_file()
             database.parent.mkdir(parents=True, exist_ok=True)
-            self._opened = duckdb.connect(str(database))
+            self._opened = _open_unshared(database)
         return self._opened
 
     def replace(
@@ -610,6 +610,21 @@ def _copy_spool(
 
 def _sql_text(path: Path) -> str:
     return str(path).replace("'", "''")
+
+
+def _open_unshared(database: Path) -> duckdb.DuckDBPyConnection:
+    """Open the file for this process alone, saying what to change when another one holds it."""
+    try:
+        return duckdb.connect(str(database))
+    except duckdb.IOException as error:
+        if _LOCK_CONFLICT not in str(error):
+            raise
+        raise WarehouseBusyError(
+            f"{_lock_holder(error)} holds the warehouse file {database}. A DuckDB file takes one "
+            "process at a time: where runs overlap (a queued instance with several runs at "
+            "once), set CENTRA_WAREHOUSE_SHARED=1 so that runs take turns on the file, or keep "
+            "the warehouse in PostgreSQL with CENTRA_WAREHOUSE_URL (docs/deployment.md)."
+        ) from None
 
 
 def _audit(

@@ -146,13 +146,18 @@ def extension_path() -> Path:
 
 
 def redacted(url: str) -> str:
-    """The URL without its password, fit for logs and error messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """The URL without its password, fit for logs and error messages.
+
+    Masked on the text rather than on a parsed URL: an unencoded `#`, `?`, `/` or `@` in a
+    password makes URL parsing split it elsewhere, and the error about that URL must not show it.
+    Everything between the user name and the last `@` is the password.
+    """
+    credentials, at, host = url.rpartition("@")
+    if not at:
         return url
-    host = parts.netloc.rpartition("@")[2]
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    return parts._replace(netloc=user + host).geturl()
+    scheme, separator, login = credentials.rpartition("://")
+    user = login.split(":", 1)[0]
+    return f"{scheme}{separator}{user}:***@{host}"
 
 
 def create_sequence(connection: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -208,6 +213,18 @@ def _hidden(text: str, url: str) -> str:
     return text
 
 
+def _refuse_unencoded_password(url: str) -> None:
+    """A password must be percent-encoded; unencoded, its `#`, `?`, `/` or `@` move the host."""
+    credentials, at, _ = url.rpartition("@")
+    login = credentials.partition("://")[2] if "://" in credentials else credentials
+    password = login.partition(":")[2]
+    if at and any(character in password for character in "#?/@"):
+        raise WarehouseConfigError(
+            f"the password in {URL_VARIABLE} holds one of # ? / @: percent-encode it (# as %23, "
+            f"? as %3F, / as %2F, @ as %40), e.g. {redacted(url)!r} with the password encoded"
+        )
+
+
 def _checked_url(url: str) -> str:
     _libpq_parts(url)
     return url
@@ -215,7 +232,13 @@ def _checked_url(url: str) -> str:
 
 def _libpq_parts(url: str) -> tuple[dict[str, str], str]:
     """The URL as a DuckDB secret's settings (the login) and libpq options (everything else)."""
-    parts = urlsplit(url)
+    _refuse_unencoded_password(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:
+        raise WarehouseConfigError(
+            f"{URL_VARIABLE} is not a valid URL ({error}): {redacted(url)!r}"
+        ) from None
     scheme = parts.scheme.split("+", 1)[0].lower()
     database = unquote(parts.path.lstrip("/"))
     if scheme not in _SCHEMES or not database:

@@ -265,3 +265,18 @@ def _cause_of_type(error: BaseException, wanted: type) -> BaseException:
             return seen
         seen = seen.__cause__ or seen.__context__
     raise AssertionError(f"{wanted.__name__} is not among the causes of {error!r}")
+
+
+def test_a_password_with_an_unencoded_at_is_refused_without_showing_it():
+    with pytest.raises(RateBudgetConfigError) as error:
+        parse_budget_url("postgresql+psycopg2://dagster:ab@Leak@127.0.0.1:5432/dagster")
+
+    assert "Leak" not in str(error.value) and "%40" in str(error.value)
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+def test_the_warehouse_url_form_names_the_installed_driver(scheme):
+    """Plain postgresql:// would make SQLAlchemy look for psycopg 3, which is not installed."""
+    url = parse_budget_url(f"{scheme}://dagster:pw@127.0.0.1:5432/dagster")
+
+    assert url.drivername == "postgresql+psycopg2"

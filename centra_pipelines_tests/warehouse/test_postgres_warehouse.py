@@ -203,3 +203,20 @@ def test_the_password_is_in_no_log_line_and_no_error(warehouse, caplog):
 def test_a_url_that_names_no_database_is_refused_before_connecting():
     with pytest.raises(WarehouseConfigError, match="postgresql://user:password@host"):
         DuckDBWarehouse(url="postgresql://ops:pw@127.0.0.1:5432").location()
+
+
+@pytest.mark.parametrize("password", ["Xk9#Leak", "ab?Leak", "ab/Leak", "ab@Leak"])
+def test_an_unencoded_password_is_refused_without_showing_it(password):
+    url = f"postgresql://ops:{password}@127.0.0.1:5432/warehouse"
+
+    with pytest.raises(WarehouseConfigError) as error:
+        DuckDBWarehouse(url=url).location()
+
+    assert "Leak" not in str(error.value) and "percent-encode" in str(error.value)
+
+
+def test_an_unparsable_url_is_refused_naming_the_setting_not_the_password():
+    with pytest.raises(WarehouseConfigError) as error:
+        DuckDBWarehouse(url="postgresql://ops:pw-Leak@[::1/warehouse").location()
+
+    assert "CENTRA_WAREHOUSE_URL" in str(error.value) and "Leak" not in str(error.value)

@@ -185,6 +185,24 @@ def test_a_file_held_too_long_fails_the_write_with_what_to_do(tmp_path):
     assert [row[0] for row in stored(warehouse)] == [1]
 
 
+def test_an_unshared_file_held_elsewhere_fails_saying_how_runs_can_share_it(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    DuckDBWarehouse(path=str(path)).replace(
+        ORDERS, [order(1)], run_id="run-1", partitions=partition()
+    )
+    holder = holding(path, PROCESS_SECONDS)
+    try:
+        with pytest.raises(WarehouseBusyError) as error:
+            DuckDBWarehouse(path=str(path)).fetch("SELECT 1")
+    finally:
+        holder.kill()
+        holder.wait(PROCESS_SECONDS)
+
+    message = str(error.value)
+    assert str(path) in message and f"PID {holder.pid}" in message
+    assert "CENTRA_WAREHOUSE_SHARED=1" in message and "CENTRA_WAREHOUSE_URL" in message
+
+
 def test_a_failed_shared_write_keeps_the_partition_and_leaves_no_staged_file(tmp_path, monkeypatch):
     staging = tmp_path / "staging"
     staging.mkdir()

@@ -283,9 +283,20 @@ def parse_budget_url(database_url: str) -> URL:
             "URL; use sqlite:////absolute/path.sqlite or "
             "postgresql+psycopg2://user:password@host/database"
         ) from None
+    if url.drivername in ("postgresql", "postgres"):
+        # A plain postgresql:// URL (the form the warehouse takes) would make SQLAlchemy look for
+        # psycopg 3, which is not installed; psycopg2 is.
+        url = url.set(drivername="postgresql+psycopg2")
     if url.get_backend_name() not in SUPPORTED_BACKENDS:
         raise RateBudgetConfigError(
             f"the shared rate budget runs on SQLite or PostgreSQL, not {url.get_backend_name()!r}"
+        )
+    if "@" in (url.host or ""):
+        # An unencoded @ in the password: the driver would try the rest of it as a host name
+        # and print it.
+        raise RateBudgetConfigError(
+            "the password in rate_budget_url (CENTRA_RATE_BUDGET_URL) holds an @: percent-encode "
+            "it as %40"
         )
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         raise RateBudgetConfigError(
