@@ -17,7 +17,7 @@ from centra_sandbox.webhooks.settings import MAX_RETRIES, WEBHOOK_MODES, Webhook
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="centra-sandbox", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8090, help="0 picks a free port")
+    parser.add_argument("--port", type=_port, default=8090, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--orders", type=int, default=1500)
     parser.add_argument("--window-start", type=date.fromisoformat, default=date(2026, 11, 1))
@@ -109,6 +109,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Injecting faults: {config.faults}", flush=True)
         stop.wait()
     return 0
+
+
+def _port(text: str) -> int:
+    """A TCP port number, refused by argparse with a usage message when out of range."""
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {port}")
+    return port
 
 
 if __name__ == "__main__":

@@ -117,3 +117,11 @@ def test_the_command_line_sets_fault_rates():
     assert fault_rates(parse_args([])) is None
     with pytest.raises(SandboxConfigError, match="sum to at most 1"):
         fault_rates(parse_args(["--drop-rate=0.6", "--truncate-rate=0.6"]))
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_a_port_out_of_range_is_a_usage_error_not_a_traceback(port, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        parse_args(["--port", port])
+
+    assert exit_.value.code == 2 and "--port" in capsys.readouterr().err
