@@ -85,6 +85,22 @@ def holding(path: Path, seconds: float) -> subprocess.Popen:
     return holder
 
 
+def busy_error_while_held(path: Path, action) -> str:
+    """The WarehouseBusyError `action` raises while another process holds the file; it must
+    name the file and the holder's PID."""
+    holder = holding(path, PROCESS_SECONDS)
+    try:
+        with pytest.raises(WarehouseBusyError) as error:
+            action()
+    finally:
+        holder.kill()
+        holder.wait(PROCESS_SECONDS)
+
+    message = str(error.value)
+    assert str(path) in message and f"PID {holder.pid}" in message
+    return message
+
+
 def partition(market_id: int = 1, day: date = DAY) -> list[dict]:
     return [{"market_id": market_id, "partition_date": day}]
 
@@ -171,16 +187,10 @@ def test_a_file_held_too_long_fails_the_write_with_what_to_do(tmp_path):
     seed = DuckDBWarehouse(path=str(path), shared=True)
     seed.replace(ORDERS, [order(1)], run_id="run-1", partitions=partition())
     warehouse = DuckDBWarehouse(path=str(path), shared=True, lock_timeout_seconds=0.5)
-    holder = holding(path, PROCESS_SECONDS)
-    try:
-        with pytest.raises(WarehouseBusyError) as error:
-            warehouse.replace(ORDERS, [order(2)], run_id="run-2", partitions=partition())
-    finally:
-        holder.kill()
-        holder.wait(PROCESS_SECONDS)
+    message = busy_error_while_held(
+        path, lambda: warehouse.replace(ORDERS, [order(2)], run_id="run-2", partitions=partition())
+    )
 
-    message = str(error.value)
-    assert str(path) in message and f"PID {holder.pid}" in message
     assert "CENTRA_WAREHOUSE_SHARED=1" in message and "nothing was written" in message
     assert [row[0] for row in stored(warehouse)] == [1]
 
@@ -190,16 +200,8 @@ def test_an_unshared_file_held_elsewhere_fails_saying_how_runs_can_share_it(tmp_
     DuckDBWarehouse(path=str(path)).replace(
         ORDERS, [order(1)], run_id="run-1", partitions=partition()
     )
-    holder = holding(path, PROCESS_SECONDS)
-    try:
-        with pytest.raises(WarehouseBusyError) as error:
-            DuckDBWarehouse(path=str(path)).fetch("SELECT 1")
-    finally:
-        holder.kill()
-        holder.wait(PROCESS_SECONDS)
+    message = busy_error_while_held(path, lambda: DuckDBWarehouse(path=str(path)).fetch("SELECT 1"))
 
-    message = str(error.value)
-    assert str(path) in message and f"PID {holder.pid}" in message
     assert "CENTRA_WAREHOUSE_SHARED=1" in message and "CENTRA_WAREHOUSE_URL" in message
 
 
