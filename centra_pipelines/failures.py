@@ -17,6 +17,7 @@ from typing import Any, TypeVar, cast
 import dagster as dg
 
 from centra_pipelines.centra.client.errors import CentraRateLimited, CentraUnavailable
+from centra_pipelines.centra.client.retry import MAX_RETRY_AFTER_SECONDS
 from centra_pipelines.centra.client.shared_budget import RateBudgetUnavailable
 from centra_pipelines.connectors.rest import RestConnectionError, RestHttpError
 from centra_pipelines.connectors.sql import SqlUnavailable
@@ -62,6 +63,9 @@ class TransientFailure(dg.Failure):
 
 def is_transient(error: BaseException) -> bool:
     """True when the error only says the other side could not serve us yet."""
+    if isinstance(error, (CentraRateLimited, CentraUnavailable)):
+        # Centra asking for more than an hour's wait is not cured by retries minutes apart.
+        return (error.retry_after or 0) <= MAX_RETRY_AFTER_SECONDS
     if isinstance(error, TRANSIENT_ERRORS):
         return True
     return isinstance(error, RestHttpError) and (error.status == 429 or error.status >= 500)

@@ -68,6 +68,7 @@ LOCK_RETRY_MAX_SECONDS = 1.0
 
 # A wait this long means something holds the file for more than one transaction: worth a warning.
 LOCK_WAIT_WARNING_SECONDS = 10.0
+LOCK_WAIT_REPEAT_SECONDS = 60.0
 
 # DuckDB's message when another process has the file open, and where it names that process.
 _LOCK_CONFLICT = "Could not set lock on file"
@@ -222,7 +223,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         database.parent.mkdir(parents=True, exist_ok=True)
         began = time.monotonic()
         pause = LOCK_RETRY_FIRST_SECONDS
-        warned = False
+        warn_at = LOCK_WAIT_WARNING_SECONDS
         while True:
             try:
                 return duckdb.connect(str(database))
@@ -232,7 +233,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
                 waited = time.monotonic() - began
                 if waited >= self.lock_timeout_seconds:
                     raise self._busy_error(database, waited, error) from error
-                if not warned and waited >= LOCK_WAIT_WARNING_SECONDS:
+                if waited >= warn_at:
                     logger.warning(
                         "waited %.0f s for the warehouse file %s, which %s holds; waiting up to "
                         "%.0f s in all",
@@ -241,7 +242,8 @@ class DuckDBWarehouse(dg.ConfigurableResource):
                         _lock_holder(error),
                         self.lock_timeout_seconds,
                     )
-                    warned = True
+                    # Then once a minute, so that the log shows the wait still going on.
+                    warn_at = waited + LOCK_WAIT_REPEAT_SECONDS
 
             time.sleep(min(pause * random.uniform(0.5, 1.0), self.lock_timeout_seconds - waited))
             pause = min(pause * 2, LOCK_RETRY_MAX_SECONDS)

@@ -27,6 +27,7 @@ from centra_pipelines.centra.client.errors import (
     CentraRateLimited,
     CentraUnavailable,
 )
+from centra_pipelines.centra.client.shared_budget import RateBudgetUnavailable
 from centra_pipelines.centra.full_sync import window_partition_keys
 from centra_pipelines.centra.queries import WAREHOUSE_STOCK
 from centra_pipelines.connectors.files import FileExchange
@@ -34,6 +35,7 @@ from centra_pipelines.connectors.rest import RestConnectionError, RestHttpError
 from centra_pipelines.connectors.sql import SqlUnavailable
 from centra_pipelines.failures import NOT_RETRIED, TransientFailure, retry_only_transient
 from centra_pipelines.warehouse import DuckDBWarehouse
+from centra_pipelines.warehouse.engines import WarehouseUnreachableError
 from centra_pipelines_tests.production.fault_support import (
     AFTER_COMMIT,
     ORDERS_JOB,
@@ -158,6 +160,14 @@ def once(action):
         (SqlUnavailable("could not connect to the ERP"), True),
         (TransientFailure("Centra was unavailable for every change"), True),
         (RestHttpError(method="GET", url="", status=404, message="gone", attempts=1), False),
+        (
+            CentraRateLimited(
+                operation="Orders", attempts=1, reason="Retry-After 7200 s", retry_after=7200
+            ),
+            False,
+        ),
+        (RateBudgetUnavailable("the budget's database did not answer"), True),
+        (WarehouseUnreachableError("the PostgreSQL warehouse did not answer"), True),
         (CentraAuthenticationError(status_code=401, operation="Orders"), False),
         (CentraMutationOutcomeUnknown(operation="SetStock", reason="HTTP 502"), False),
         (dg.Failure("materialize centra/markets first"), False),

@@ -168,6 +168,7 @@ def test_reading_the_source_does_not_hold_the_file(tmp_path):
 
 def test_a_shared_write_waits_for_another_process_and_then_lands(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(module, "LOCK_WAIT_WARNING_SECONDS", 0.2)
+    monkeypatch.setattr(module, "LOCK_WAIT_REPEAT_SECONDS", 0.3)
     path = tmp_path / "warehouse.duckdb"
     warehouse = DuckDBWarehouse(path=str(path), shared=True)
     holder = holding(path, 1.5)
@@ -180,6 +181,8 @@ def test_a_shared_write_waits_for_another_process_and_then_lands(tmp_path, monke
 
     assert report.rows_written == 1 and waited >= 1.0
     assert f"PID {holder.pid}" in caplog.text and str(path) in caplog.text
+    # Repeated while the wait lasts, so an on-call person sees it is still going on.
+    assert caplog.text.count("for the warehouse file") >= 2
 
 
 def test_a_file_held_too_long_fails_the_write_with_what_to_do(tmp_path):

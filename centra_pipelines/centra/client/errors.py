@@ -94,9 +94,13 @@ class CentraUserErrors(CentraError):
 class CentraRateLimited(CentraError):
     """Centra kept answering 429, or asked for a wait longer than the client accepts."""
 
-    def __init__(self, *, operation: str, attempts: int, reason: str) -> None:
+    def __init__(
+        self, *, operation: str, attempts: int, reason: str, retry_after: float | None = None
+    ) -> None:
         self.operation = operation
         self.attempts = attempts
+        # The wait Centra asked for last, in seconds, when it named one.
+        self.retry_after = retry_after
         super().__init__(
             f"Centra rate-limited {operation} after {attempts} attempt(s): {reason}. The quotas "
             "are shared by every integration in the environment: lower `rate_share` on this "
@@ -108,11 +112,21 @@ class CentraRateLimited(CentraError):
 class CentraUnavailable(CentraError):
     """Centra kept failing with 5xx answers, broken bodies or lost connections."""
 
-    def __init__(self, *, operation: str, attempts: int, last_failure: str, url: str) -> None:
+    def __init__(
+        self,
+        *,
+        operation: str,
+        attempts: int,
+        last_failure: str,
+        url: str,
+        retry_after: float | None = None,
+    ) -> None:
         self.operation = operation
         self.attempts = attempts
         self.last_failure = last_failure
         self.url = url
+        # The wait Centra asked for last, in seconds, when it named one.
+        self.retry_after = retry_after
         super().__init__(
             f"Centra at {url} did not answer {operation} usefully in {attempts} attempt(s); last "
             f"failure: {last_failure}. Check that CENTRA_API_URL is right and reachable and "

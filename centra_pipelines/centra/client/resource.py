@@ -720,9 +720,18 @@ def _exhausted(
     failure: _Retryable, *, operation: Operation, attempts: int, url: str
 ) -> CentraError:
     if failure.throttled:
-        return CentraRateLimited(operation=operation.name, attempts=attempts, reason=failure.reason)
+        return CentraRateLimited(
+            operation=operation.name,
+            attempts=attempts,
+            reason=failure.reason,
+            retry_after=failure.retry_after,
+        )
     return CentraUnavailable(
-        operation=operation.name, attempts=attempts, last_failure=failure.reason, url=url
+        operation=operation.name,
+        attempts=attempts,
+        last_failure=failure.reason,
+        url=url,
+        retry_after=failure.retry_after,
     )
 
 
