@@ -41,6 +41,7 @@ from centra_pipelines.outbound.conflicts import (
 )
 from centra_pipelines.outbound.outbox import Change, Outbox, Outcome, Planned
 from centra_pipelines.outbound.reconcile import Side
+from centra_pipelines.outbound.sending import failed
 from centra_pipelines.warehouse import DuckDBWarehouse
 
 ENTITY = "customers"
@@ -320,7 +321,7 @@ def _send_to_centra(
         try:
             customer_id = _write_customer(centra, outbox, planned.change)
         except CentraError as error:
-            outcome.failed.append(_failed(context, planned, str(error)))
+            outcome.failed.append(_failed(context, planned, str(error), error=error))
             continue
         if planned.change.payload["create"]:
             created.append((planned, customer_id))
@@ -404,10 +405,15 @@ def _link_erp_numbers(centra: CentraClient, created: list[tuple[Planned, int]]) 
     )
 
 
-def _failed(context: dg.AssetExecutionContext, planned: Planned, reason: str) -> Planned:
+def _failed(
+    context: dg.AssetExecutionContext,
+    planned: Planned,
+    reason: str,
+    *,
+    error: Exception | None = None,
+) -> Planned:
     context.log.error("customer %s not written to Centra: %s", planned.change.record_key, reason)
-    planned.reason = reason[:500]
-    return planned
+    return failed([planned], reason, error=error).failed[0]
 
 
 # --- sending to the ERP -----------------------------------------------------------------------

@@ -218,15 +218,22 @@ def _upsert_batch(
         second = _upsert_batch(context, upsert, batch[middle:], result)
         return Outcome(sent=first.sent + second.sent, failed=first.failed + second.failed)
     except SqlConnectorError as error:
-        # Unreachable or misconfigured: halving would only repeat the same error.
-        return _failed(context, batch, str(error))
+        # Unreachable or misconfigured: halving would only repeat the same error. Unreachable is
+        # transient, and a step retry sends the batch again.
+        return _failed(context, batch, str(error), error=error)
     return Outcome(sent=list(batch))
 
 
-def _failed(context: dg.AssetExecutionContext, batch: list[Planned], reason: str) -> Outcome:
+def _failed(
+    context: dg.AssetExecutionContext,
+    batch: list[Planned],
+    reason: str,
+    *,
+    error: Exception | None = None,
+) -> Outcome:
     keys = ", ".join(item.change.record_key for item in batch[:5])
     context.log.error("the ERP did not take %d records (%s): %s", len(batch), keys, reason)
-    return sending.failed(batch, reason)
+    return sending.failed(batch, reason, error=error)
 
 
 def raise_if_failed(result: SendResult, what: str) -> None:

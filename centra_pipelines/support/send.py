@@ -139,7 +139,8 @@ def _send_chunk(
         texts = _current_texts(centra, config, object_type, [key[1] for key in chunk])
     except CentraError as error:
         for key, items in chunk.items():
-            yield _failed(context, key, items, f"could not read its text from Centra: {error}"), 0
+            reason = f"could not read its text from Centra: {error}"
+            yield _failed(context, key, items, reason, error=error), 0
         return
     for key, items in chunk.items():
         yield _write(context, centra, config, key, items, texts)
@@ -168,7 +169,7 @@ def _write(
             _note_on_customer(centra, config, object_id, text)
     except CentraError as error:
         # Safe to send again: the next run reads the text anew and replaces only its own lines.
-        return _failed(context, key, items, str(error)), 0
+        return _failed(context, key, items, str(error), error=error), 0
     return Outcome(sent=list(items)), 1
 
 
@@ -238,9 +239,11 @@ def _entry(item: Planned) -> Entry:
     return Entry(payload["ticket_id"], payload["entry_time"], payload["entry"])
 
 
-def _failed(context, key: ObjectKey, items: list[Planned], reason: str) -> Outcome:
+def _failed(
+    context, key: ObjectKey, items: list[Planned], reason: str, *, error: Exception | None = None
+) -> Outcome:
     context.log.error("%s %s: ticket notes not written: %s", key[0], key[1], reason)
-    return failed(items, reason)
+    return failed(items, reason, error=error)
 
 
 def _table(planned: list[Planned]) -> str:

@@ -32,8 +32,11 @@ from centra_pipelines.centra.full_sync import window_partition_keys
 from centra_pipelines.centra.queries import WAREHOUSE_STOCK
 from centra_pipelines.connectors.files import FileExchange
 from centra_pipelines.connectors.rest import RestConnectionError, RestHttpError
-from centra_pipelines.connectors.sql import SqlUnavailable
+from centra_pipelines.connectors.sql import SqlStatementError, SqlUnavailable
+from centra_pipelines.erp import planning
+from centra_pipelines.erp.planning import SendResult
 from centra_pipelines.failures import NOT_RETRIED, TransientFailure, retry_only_transient
+from centra_pipelines.outbound.outbox import Change, Outcome, Planned
 from centra_pipelines.warehouse import DuckDBWarehouse
 from centra_pipelines.warehouse.engines import WarehouseUnreachableError
 from centra_pipelines_tests.production.fault_support import (
@@ -375,3 +378,27 @@ def stock(world: World) -> dict[tuple[int, str], int]:
         return {(warehouse_id, sku): physical for warehouse_id, sku, physical in rows}
     finally:
         warehouse.close()
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (SqlUnavailable("could not connect to the ERP"), TransientFailure),
+        (SqlStatementError("the ERP refused the row"), dg.Failure),
+    ],
+    ids=["erp_unreachable", "erp_refused"],
+)
+def test_an_erp_send_is_retried_only_when_the_erp_was_unreachable(error, expected):
+    """The ERP flows keep the error with each failed change, so an outage reaches the policy."""
+    batch = [Planned("c-1", Change("erp", "orders", "order:1", {}, "Centra order 1"), "pending")]
+
+    def upsert(items):
+        raise error
+
+    result = SendResult(Outcome())
+    outcome = planning._upsert_batch(dg.build_asset_context(), upsert, batch, result)
+
+    with pytest.raises(dg.Failure) as raised:
+        planning.raise_if_failed(SendResult(outcome), "orders")
+    assert type(raised.value) is expected
+    assert raised.value.allow_retries == (expected is TransientFailure)
