@@ -253,10 +253,19 @@ def _present(environ: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def _http_url(value: str, setting: str, *, echo: bool = True) -> str:
-    if urlsplit(value).scheme in ("http", "https") and urlsplit(value).hostname:
+    if _is_http_url(value):
         return value
     shown = f", got {value!r}" if echo else ""
     raise AlertSettingsError(f"{setting} must be an http:// or https:// URL{shown}")
+
+
+def _is_http_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a port that is not a number from 0 to 65535
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _email_server(settings: EmailSettings, environ: Mapping[str, str]) -> EmailServer | None:

@@ -101,9 +101,14 @@ def test_a_bad_channel_setting_is_refused_naming_it(environment, named):
         configured_channels(ChannelSettings(), environment)
 
 
-def test_a_malformed_webhook_url_is_refused_without_repeating_the_secret():
-    secret = "hooks.slack.com/services/T0/B0/not-a-url-but-secret"
-
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "hooks.slack.com/services/T0/B0/not-a-url-but-secret",
+        "https://hooks.slack.com:99999/services/T0/B0/not-a-url-but-secret",
+    ],
+)
+def test_a_malformed_webhook_url_is_refused_without_repeating_the_secret(secret):
     with pytest.raises(AlertSettingsError, match="CENTRA_ALERT_SLACK_WEBHOOK_URL") as error:
         configured_channels(ChannelSettings(), {"CENTRA_ALERT_SLACK_WEBHOOK_URL": secret})
 
