@@ -408,7 +408,7 @@ def _failed_fast(instance: dg.DagsterInstance, result) -> list[str]:
 
 
 def exactly_one_alert(endpoint: AlertEndpoint, run_id: str) -> list[str]:
-    alerts = endpoint.alerts()
+    alerts = endpoint.delivered
     print(f"  the Slack endpoint received {len(alerts)} alert(s):")
     for alert in alerts:
         for line in alert["text"].splitlines():

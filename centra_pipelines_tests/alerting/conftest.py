@@ -4,15 +4,12 @@ The Slack-style endpoint and the SMTP server listen on 127.0.0.1 and record what
 the endpoint can be told to answer the next requests with an error.
 """
 
-import json
 import socket
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import dagster as dg
 import pytest
@@ -20,71 +17,17 @@ from aiosmtpd.controller import Controller
 
 from centra_pipelines.alerting.definitions import alerting_sensors
 from centra_pipelines.config.alerting import AlertingConfig
+from demo.alert_endpoint import AlertEndpoint, serve_alert_endpoint
 
 # The path of a real incoming-webhook URL is its secret; tests check it never reaches a log.
 WEBHOOK_PATH = "/services/T0000/B0000/secret-webhook-token"
 
 
-@dataclass
-class Post:
-    status: int
-    body: dict
-
-
-@dataclass
-class SlackEndpoint:
-    """A Slack-compatible incoming webhook on a loopback port."""
-
-    server: ThreadingHTTPServer
-    received: list[Post] = field(default_factory=list)
-    answers: list[int] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address
-        return f"http://{host}:{port}{WEBHOOK_PATH}"
-
-    @property
-    def delivered(self) -> list[dict]:
-        return [post.body for post in self.received if post.status == 200]
-
-    def answer_next_with(self, *statuses: int) -> None:
-        self.answers.extend(statuses)
-
-
-def _handler(endpoint_ref: list[SlackEndpoint]):
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - the name http.server dispatches to
-            endpoint = endpoint_ref[0]
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            status = endpoint.answers.pop(0) if endpoint.answers else 200
-            if self.path != WEBHOOK_PATH:
-                status = 404
-            endpoint.received.append(Post(status, body))
-            answer = b"ok" if status == 200 else b"server_error"
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, *args):
-            pass
-
-    return Handler
-
-
 @pytest.fixture
-def slack() -> Iterator[SlackEndpoint]:
-    endpoint_ref: list[SlackEndpoint] = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(endpoint_ref))
-    endpoint_ref.append(SlackEndpoint(server))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield endpoint_ref[0]
-    finally:
-        server.shutdown()
-        server.server_close()
+def slack() -> Iterator[AlertEndpoint]:
+    """The Slack-style endpoint of the operations demo, at a path shaped like a real secret."""
+    with serve_alert_endpoint(WEBHOOK_PATH) as endpoint:
+        yield endpoint
 
 
 class _Mailbox:
@@ -145,7 +88,7 @@ def no_channels_from_outside(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-def use_slack(monkeypatch, endpoint: SlackEndpoint) -> None:
+def use_slack(monkeypatch, endpoint: AlertEndpoint) -> None:
     monkeypatch.setenv("CENTRA_ALERT_SLACK_WEBHOOK_URL", endpoint.url)
 
 

@@ -24,7 +24,7 @@ from centra_pipelines_tests.pipelines.conftest import sandbox_config
 from centra_pipelines_tests.postgres_server import postgres_server  # noqa: F401
 from centra_sandbox import start_sandbox
 from demo import operations
-from demo.alert_endpoint import AlertEndpoint, serve_alert_endpoint
+from demo.alert_endpoint import AlertEndpoint, Post, serve_alert_endpoint
 from sandbox_systems.postgres import PostgresServer
 
 ORDERS_TABLE = """
@@ -61,7 +61,7 @@ def test_the_endpoint_keeps_what_is_posted_to_its_path_alone():
         elsewhere = post(endpoint.url.rsplit("/", 1)[0] + "/other", {"text": "elsewhere"})
 
     assert (delivered, elsewhere) == (200, 404)
-    assert endpoint.alerts() == [{"text": "Run failed: centra_stock_sync"}]
+    assert endpoint.delivered == [{"text": "Run failed: centra_stock_sync"}]
 
 
 def warehouse(
@@ -129,7 +129,7 @@ def test_a_failed_run_on_the_production_instance_raises_one_alert(
     printed = capsys.readouterr().out
     assert storage == "PostgresRunStorage"
     assert problems == []
-    assert len(endpoint.alerts()) == 1
+    assert len(endpoint.delivered) == 1
     assert "failed at step centra_warehouses, retried 0 times" in printed
     assert "Dagster does not retry this step" in printed
     assert "the Slack endpoint received 1 alert(s)" in printed
@@ -145,7 +145,7 @@ def test_a_failed_run_on_the_production_instance_raises_one_alert(
     ],
 )
 def test_any_other_alert_than_one_for_the_run_fails_the_demo(texts, problem, capsys):
-    endpoint = AlertEndpoint(url="unused", received=[{"text": text} for text in texts])
+    endpoint = AlertEndpoint(url="unused", received=[Post(200, {"text": text}) for text in texts])
 
     status = operations.verdict(operations.exactly_one_alert(endpoint, "r-1"))
 
